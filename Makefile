@@ -1,0 +1,38 @@
+# Two commands matter: `make demo` (the main job, end to end) and `make test` (every test).
+# Both install what they need first; a second run reuses everything.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+.PHONY: help install install-system install-python install-collections install-ovn install-kube \
+        test demo bench clean
+
+help:
+	@echo "make demo    bring up a one-machine OVN, deploy a 2-instance egress gateway, fail one over"
+	@echo "make test    run every test suite (installs what it needs first)"
+	@echo "make bench   run the benchmarks, results in build/bench/"
+	@echo "make install set up .venv, build/collections and the cached OVN / kube-apiserver"
+
+install: install-system install-python install-collections install-ovn
+
+install-system:
+	@bash hack/install-system.sh
+install-python: install-system
+	@bash hack/install-python.sh
+install-collections: install-python
+	@bash hack/install-collections.sh
+install-ovn: install-system
+	@bash hack/install-ovn.sh >/dev/null && echo "ovn: cached"
+install-kube: install-system
+	@bash hack/kube-build.sh
+
+test: install install-kube
+	@bash hack/test.sh
+
+demo: install
+	@bash hack/demo.sh
+
+bench: install install-kube
+	@bash hack/bench.sh
+
+clean:
+	rm -rf build tests/output .pytest_cache

@@ -1,0 +1,45 @@
+# -*- coding: utf-8 -*-
+# Copyright: kubeovn.egress_gateway contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Errors and the module entry wrapper shared by every module of the collection.
+
+PRIVATE to the collection: not a public API.
+"""
+from __future__ import annotations
+
+import traceback
+
+
+class EgressGatewayError(Exception):
+    """A failure the user can act on: bad input, an unreachable database, a missing object.
+
+    ``field`` is the path of the offending input (``spec.policies[0].ipBlocks[1]``) and ``value``
+    its value, when the error is about input.
+    """
+
+    def __init__(self, message, field=None, value=None):
+        super().__init__(message)
+        self.field = field
+        self.value = value
+
+    def to_result(self):
+        result = {"msg": str(self)}
+        if self.field is not None:
+            result["field"] = self.field
+            result["value"] = self.value
+        return result
+
+
+def run_module(module, action):
+    """Run ``action(module) -> dict`` and exit the module with its result.
+
+    EgressGatewayError becomes fail_json with the message (and field/value); any other exception
+    becomes fail_json with its traceback, so an unexpected failure is still readable.
+    """
+    try:
+        result = action(module)
+    except EgressGatewayError as exc:
+        module.fail_json(**exc.to_result())
+    except Exception as exc:  # pylint: disable=broad-except
+        module.fail_json(msg=f"unexpected error: {exc!r}", exception=traceback.format_exc())
+    module.exit_json(**result)

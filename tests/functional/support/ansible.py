@@ -1,0 +1,69 @@
+"""Run the collection's modules and playbooks the way Ansible does, from tests.
+
+run_module() executes a module file in a subprocess with its arguments as JSON on stdin, exactly
+what ansible-playbook's module execution does on a local host, minus the controller round trip.
+run_playbook() runs ansible-playbook with this collection on the collections path.
+"""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+REPO = pathlib.Path(__file__).resolve().parents[3]
+COLLECTIONS = REPO / "build" / "collections"
+MODULES = REPO / "plugins" / "modules"
+
+
+def ansible_env(extra: dict | None = None) -> dict:
+    env = dict(os.environ)
+    env.update(
+        PYTHONPATH=str(COLLECTIONS),
+        ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
+        ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false",
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_FORCE_COLOR="0",
+        ANSIBLE_RETRY_FILES_ENABLED="false",
+        ANSIBLE_LOCALHOST_WARNING="false",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+        PATH=f"{REPO / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}",
+    )
+    env.update(extra or {})
+    return env
+
+
+def run_module(name: str, args: dict, check: bool = False, diff: bool = False) -> dict:
+    """Run plugins/modules/<name>.py with args; return its JSON result (failed results included)."""
+    payload = dict(args)
+    payload["_ansible_check_mode"] = check
+    payload["_ansible_diff"] = diff
+    proc = subprocess.run(
+        [sys.executable, str(MODULES / f"{name}.py")],
+        input=json.dumps({"ANSIBLE_MODULE_ARGS": payload}),
+        capture_output=True,
+        text=True,
+        env=ansible_env(),
+        timeout=300,
+    )
+    try:
+        result = json.loads(proc.stdout)
+    except json.JSONDecodeError as exc:
+        raise AssertionError(
+            f"module {name} printed no JSON (rc={proc.returncode})\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+        ) from exc
+    result.setdefault("failed", False)
+    return result
+
+
+def run_playbook(playbook: str | os.PathLike, *args: str, extra_vars: dict | None = None,
+                 env: dict | None = None, check: bool = True, timeout: int = 900) -> subprocess.CompletedProcess:
+    """Run ansible-playbook from the repo's venv; raise with its output when it fails and check is set."""
+    cmd = [str(REPO / ".venv" / "bin" / "ansible-playbook"), str(playbook), *args]
+    if extra_vars:
+        cmd += ["-e", json.dumps(extra_vars)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=ansible_env(env), timeout=timeout, cwd=REPO)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed (rc={proc.returncode})\n{proc.stdout}\n{proc.stderr}")
+    return proc
