@@ -1,0 +1,534 @@
+"""A single-machine OVN with a real (userspace) data plane, for tests, `make demo` and `make bench`.
+
+What runs (all from the OVN 25.03 private root that hack/install-ovn.sh provides):
+NB and SB ovsdb-server, ovn-northd, the local conf.db ovsdb-server, ovs-vswitchd with the netdev
+datapath and ovn-controller. ovs-vswitchd and ovn-controller run inside a network namespace of
+their own ("<prefix>-ovs"), so the integration bridge and the datapath's tap devices never meet
+another harness on this machine; the daemons talk over unix sockets in a private work dir.
+
+The topology (names are inside this private OVN; Linux objects carry the per-run prefix):
+
+    client "pods" --- subnet1 (10.17.0.0/16) ---+
+                                                 lr0 --- ovn-default (10.16.0.0/16) --- gateways' eth0
+    "node" host   --- join (100.64.0.0/16)  ---+        (BFD rows live on lr0's ovn-default port,
+                                                         bound to this chassis by an HA_Chassis_Group)
+    external network (a Linux bridge in the "ext" namespace, 172.17.0.0/16):
+        ext host 172.17.0.1 (the gateways' next hop, runs the echo servers),
+        gateways' net1 (172.17.0.1x), the node's external leg 172.17.0.254.
+
+lr0's ordinary default route points at the node (100.64.0.2), which masquerades to the external
+network: that is "the normal path". Traffic that an egress gateway should carry but that reaches
+the node has leaked; the node counts such packets (`leaked_packets`).
+
+Run as a script, this file is also the traffic tool used inside namespaces:
+    python dataplane.py serve TCP_PORT UDP_PORT           (ext host: tells each peer its address)
+    python dataplane.py connect HOST PORT COUNT           (TCP flows from distinct source ports)
+    python dataplane.py probe HOST PORT INTERVAL SECONDS  (UDP echo probes, JSON timeline)
+"""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+OVN_CACHE = pathlib.Path(os.environ.get("OVN_CACHE") or pathlib.Path.home() / ".cache" / "kubeovn-egress-gateway" / "ovn")
+OVN_BIN = OVN_CACHE / "25.03" / "bin"
+OVN_ROOT = OVN_CACHE / "25.03" / "root"
+BFDD = "/usr/lib/frr/bfdd"
+THIS = pathlib.Path(__file__).resolve()
+
+ROUTER = "lr0"
+INTERNAL_SWITCH = "ovn-default"
+INTERNAL_CIDR = "10.16.0.0/16"
+INTERNAL_GW = "10.16.0.1"
+CLIENT_SWITCH = "subnet1"
+CLIENT_CIDR = "10.17.0.0/16"
+CLIENT_GW = "10.17.0.1"
+JOIN_SWITCH = "join"
+JOIN_GW = "100.64.0.1"
+NODE_JOIN_IP = "100.64.0.2"
+EXTERNAL_CIDR = "172.17.0.0/16"
+EXTERNAL_GW = "172.17.0.1"
+NODE_EXTERNAL_IP = "172.17.0.254"
+CHASSIS = "chassis-1"
+# The router port that reaches the gateways: stock OVN runs BFD only from such a port.
+BFD_PORT = f"{ROUTER}-{INTERNAL_SWITCH}"
+HA_GROUP = f"{BFD_PORT}-ha"
+
+
+class HarnessError(RuntimeError):
+    pass
+
+
+def run(*cmd, check=True, netns=None, env=None, timeout=60):
+    cmd = [str(c) for c in cmd]
+    if netns:
+        cmd = ["ip", "netns", "exec", netns, *cmd]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise HarnessError(f"{' '.join(cmd)} failed (rc={proc.returncode}): {proc.stderr.strip()}")
+    return proc.stdout
+
+
+def mac_for(ip: str) -> str:
+    octets = [int(x) for x in ip.split(".")]
+    return "0a:58:%02x:%02x:%02x:%02x" % tuple(octets)
+
+
+class Dataplane:
+    """One OVN with its namespaces. start() brings it up; stop() removes everything it made."""
+
+    def __init__(self, workdir: str | os.PathLike | None = None, prefix: str | None = None):
+        self.prefix = prefix or f"vegF{os.getpid()}"
+        if len(self.prefix) > 11:
+            raise HarnessError(f"prefix {self.prefix!r} too long for interface names")
+        self.workdir = pathlib.Path(workdir or tempfile.mkdtemp(prefix=f"{self.prefix}-"))
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.workdir.chmod(0o711)  # bfdd runs as frr and keeps its sockets below
+        self.env = dict(os.environ, OVS_RUNDIR=str(self.workdir), OVS_LOGDIR=str(self.workdir),
+                        OVS_DBDIR=str(self.workdir), OVN_RUNDIR=str(self.workdir),
+                        OVS_PKGDATADIR=str(OVN_ROOT / "usr/share/openvswitch"))
+        self.netns: list[str] = []          # created by us, removed in stop()
+        self.pids: dict[str, int] = {}      # name -> pid of a process we started
+        self.ports: dict[str, dict] = {}    # namespace name -> {"lsp", "ip", "mac", "veth"}
+        self.bfdd: dict[str, dict] = {}     # namespace name -> {"pid", "dir"}
+        self.servers: dict[str, subprocess.Popen] = {}
+        self.bridge = f"{self.prefix}br"
+        self.ovs_ns = self.ns("ovs")
+        self.ext_ns = self.ns("ext")
+        self.node_ns = self.ns("node")
+        self.tcp_port = 8080
+        self.udp_port = 8081
+
+    # ---- names -------------------------------------------------------------------------
+    def ns(self, short: str) -> str:
+        return f"{self.prefix}-{short}"
+
+    @property
+    def nb_remote(self) -> str:
+        return f"unix:{self.workdir / 'nb.sock'}"
+
+    @property
+    def sb_remote(self) -> str:
+        return f"unix:{self.workdir / 'sb.sock'}"
+
+    # ---- daemon CLIs ---------------------------------------------------------------------
+    def nbctl(self, *args, check=True):
+        return run(OVN_BIN / "ovn-nbctl", f"--db={self.nb_remote}", *args, check=check, env=self.env).strip()
+
+    def sbctl(self, *args, check=True):
+        return run(OVN_BIN / "ovn-sbctl", f"--db={self.sb_remote}", *args, check=check, env=self.env).strip()
+
+    def vsctl(self, *args, check=True):
+        return run(OVN_BIN / "ovs-vsctl", f"--db=unix:{self.workdir / 'conf.sock'}", *args,
+                   check=check, env=self.env).strip()
+
+    def appctl(self, target: str, *args, check=True):
+        return run(OVN_BIN / "ovs-appctl", "-t", self.workdir / target, *args, check=check, env=self.env).strip()
+
+    def _daemon(self, name: str, binary: str, *args, netns=None):
+        pidfile = self.workdir / f"{name}.pid"
+        run(OVN_BIN / binary, "--detach", f"--pidfile={pidfile}", f"--log-file={self.workdir / name}.log",
+            *args, netns=netns, env=self.env)
+        for _ in range(100):
+            if pidfile.exists() and pidfile.read_text().strip():
+                self.pids[name] = int(pidfile.read_text())
+                return
+            time.sleep(0.02)
+        raise HarnessError(f"{name} wrote no pid file")
+
+    # ---- lifecycle -------------------------------------------------------------------------
+    def start(self):
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self):
+        w = self.workdir
+        for ns in (self.ovs_ns, self.ext_ns, self.node_ns):
+            self._add_netns(ns)
+        run("ip", "link", "set", "lo", "up", netns=self.ovs_ns)
+        share_ovn = OVN_ROOT / "usr/share/ovn"
+        share_ovs = OVN_ROOT / "usr/share/openvswitch"
+        for db, schema in (("nb", share_ovn / "ovn-nb.ovsschema"), ("sb", share_ovn / "ovn-sb.ovsschema"),
+                           ("conf", share_ovs / "vswitch.ovsschema")):
+            run(OVN_BIN / "ovsdb-tool", "create", w / f"{db}.db", schema, env=self.env)
+            self._daemon(f"ovsdb-{db}", "ovsdb-server", w / f"{db}.db", f"--remote=punix:{w / db}.sock",
+                         f"--unixctl={w / db}.ctl")
+        self.vsctl("--no-wait", "init")
+        self._daemon("ovs-vswitchd", "ovs-vswitchd", f"unix:{w / 'conf.sock'}", f"--unixctl={w / 'ovs-vswitchd.ctl'}",
+                     netns=self.ovs_ns)
+        self._daemon("ovn-northd", "ovn-northd", f"--ovnnb-db={self.nb_remote}", f"--ovnsb-db={self.sb_remote}",
+                     f"--unixctl={w / 'ovn-northd.ctl'}")
+        self.vsctl("set", "open", ".",
+                   f"external_ids:system-id={CHASSIS}", f"external_ids:ovn-remote={self.sb_remote}",
+                   "external_ids:ovn-encap-type=geneve", "external_ids:ovn-encap-ip=127.0.0.1",
+                   "external_ids:ovn-bridge-datapath-type=netdev", f"external_ids:ovn-bridge={self.bridge}")
+        self.vsctl("--may-exist", "add-br", self.bridge, "--", "set", "bridge", self.bridge, "datapath_type=netdev",
+                   "fail-mode=secure", "other_config:disable-in-band=true")
+        self._daemon("ovn-controller", "ovn-controller", f"unix:{w / 'conf.sock'}", f"--unixctl={w / 'ovn-controller.ctl'}",
+                     netns=self.ovs_ns)
+        self._logical_topology()
+        self._external_network()
+        self._node()
+        self.wait_chassis()
+
+    def _logical_topology(self):
+        nb = self.nbctl
+        nb("lr-add", ROUTER)
+        for switch, gw, cidr in ((INTERNAL_SWITCH, INTERNAL_GW, INTERNAL_CIDR), (CLIENT_SWITCH, CLIENT_GW, CLIENT_CIDR),
+                                 (JOIN_SWITCH, JOIN_GW, "100.64.0.0/16")):
+            lrp = f"{ROUTER}-{switch}"
+            nb("ls-add", switch)
+            nb("lrp-add", ROUTER, lrp, mac_for(gw), f"{gw}/{cidr.split('/')[1]}")
+            nb("lsp-add", switch, f"{switch}-{ROUTER}", "--", "lsp-set-type", f"{switch}-{ROUTER}", "router",
+               "--", "lsp-set-addresses", f"{switch}-{ROUTER}", "router",
+               "--", "lsp-set-options", f"{switch}-{ROUTER}", f"router-port={lrp}")
+        # Stock OVN sends BFD only from a router port bound to a chassis.
+        nb("ha-chassis-group-add", HA_GROUP)
+        nb("ha-chassis-group-add-chassis", HA_GROUP, CHASSIS, "100")
+        group = nb("--bare", "--columns=_uuid", "find", "HA_Chassis_Group", f"name={HA_GROUP}")
+        nb("set", "Logical_Router_Port", BFD_PORT, f"ha_chassis_group={group}")
+        # The router's ordinary route: the normal path out of the VPC, through the node.
+        nb("lr-route-add", ROUTER, "0.0.0.0/0", NODE_JOIN_IP)
+
+    def _external_network(self):
+        ext = self.ext_ns
+        run("ip", "link", "add", "br0", "type", "bridge", netns=ext)
+        run("ip", "link", "set", "br0", "up", netns=ext)
+        run("ip", "addr", "add", f"{EXTERNAL_GW}/16", "dev", "br0", netns=ext)
+        log = open(self.workdir / "ext-server.log", "w")
+        self.servers["ext"] = subprocess.Popen(
+            ["ip", "netns", "exec", ext, sys.executable, str(THIS), "serve", str(self.tcp_port), str(self.udp_port)],
+            stdout=log, stderr=subprocess.STDOUT)
+        self.pids["ext-server"] = self.servers["ext"].pid
+        deadline = time.time() + 10
+        while "listening" not in (self.workdir / "ext-server.log").read_text():
+            if time.time() > deadline or self.servers["ext"].poll() is not None:
+                raise HarnessError("external echo server did not start")
+            time.sleep(0.05)
+
+    def attach_external(self, netns: str, ip: str, ifname="net1", short=None):
+        """Give netns a leg on the external network (a veth into the ext namespace's bridge)."""
+        peer = f"{self.prefix}{short or netns.rsplit('-', 1)[-1]}x"[:15]
+        run("ip", "link", "add", ifname, "netns", netns, "type", "veth", "peer", "name", peer, "netns", self.ext_ns)
+        run("ip", "link", "set", peer, "master", "br0", "up", netns=self.ext_ns)
+        run("ip", "addr", "add", f"{ip}/16", "dev", ifname, netns=netns)
+        run("ip", "link", "set", ifname, "up", netns=netns)
+        return peer
+
+    def _node(self):
+        node = self.node_ns
+        self.add_port(JOIN_SWITCH, "node", NODE_JOIN_IP, JOIN_GW, create_ns=False, netns=node, default_route=False)
+        self.attach_external(node, NODE_EXTERNAL_IP, ifname="ext0", short="node")
+        run("ip", "route", "add", "10.0.0.0/8", "via", JOIN_GW, netns=node)
+        run("ip", "route", "add", "default", "via", EXTERNAL_GW, netns=node)
+        run("sysctl", "-qw", "net.ipv4.ip_forward=1", netns=node)
+        # Counts VPC traffic that took the normal path (a leak when a gateway should carry it).
+        run("iptables", "-t", "raw", "-A", "PREROUTING", "-i", "eth0", "-s", CLIENT_CIDR, "-j", "ACCEPT", netns=node)
+        run("iptables", "-t", "nat", "-A", "POSTROUTING", "-o", "ext0", "-j", "MASQUERADE", netns=node)
+
+    def _add_netns(self, name):
+        run("ip", "netns", "add", name)
+        self.netns.append(name)
+        run("ip", "link", "set", "lo", "up", netns=name)
+
+    def add_port(self, switch: str, short: str, ip: str, gateway: str, *, create_ns=True, netns=None,
+                 default_route=True, ifname="eth0", lsp=None):
+        """A namespace ("pod") on a logical switch port: veth into br-int with iface-id=<lsp>."""
+        netns = netns or self.ns(short)
+        if create_ns:
+            self._add_netns(netns)
+        lsp = lsp or f"{short}.{switch}"
+        host_if = f"{self.prefix}{short}"[:15]
+        mac = mac_for(ip)
+        run("ip", "link", "add", ifname, "netns", netns, "type", "veth", "peer", "name", host_if, "netns", self.ovs_ns)
+        run("ip", "link", "set", ifname, "address", mac, netns=netns)
+        run("ip", "addr", "add", f"{ip}/16", "dev", ifname, netns=netns)
+        for ns, dev in ((netns, ifname), (self.ovs_ns, host_if)):
+            # The userspace datapath does not fill in checksums that veth offload leaves out.
+            run("ethtool", "-K", dev, "tx", "off", "rx", "off", netns=ns)
+            run("ip", "link", "set", dev, "up", netns=ns)
+        if default_route:
+            run("ip", "route", "add", "default", "via", gateway, netns=netns)
+        self.nbctl("lsp-add", switch, lsp, "--", "lsp-set-addresses", lsp, f"{mac} {ip}")
+        self.vsctl("add-port", self.bridge, host_if, "--", "set", "Interface", host_if, f"external_ids:iface-id={lsp}")
+        self.ports[netns] = {"lsp": lsp, "ip": ip, "mac": mac, "veth": host_if, "ifname": ifname, "switch": switch}
+        return netns
+
+    def add_client(self, short: str, ip: str) -> str:
+        return self.add_port(CLIENT_SWITCH, short, ip, CLIENT_GW)
+
+    def add_gateway_instance(self, short: str, internal_ip: str, external_ip: str) -> str:
+        """A gateway instance's namespace: eth0 on ovn-default, net1 on the external network.
+        Addresses only; routing/NAT/BFD are the agent's job (or configure_gateway_by_hand)."""
+        netns = self.add_port(INTERNAL_SWITCH, short, internal_ip, INTERNAL_GW, default_route=False)
+        self.attach_external(netns, external_ip)
+        self.ports[netns]["external_ip"] = external_ip
+        run("iptables", "-t", "raw", "-A", "PREROUTING", "-i", "eth0", "-s", CLIENT_CIDR, "-m", "comment",
+            "--comment", "vegF-count", "-j", "ACCEPT", netns=netns)
+        return netns
+
+    def configure_gateway_by_hand(self, netns: str, snat_sources=(CLIENT_CIDR,)):
+        """Routing and SNAT of a gateway instance with plain ip/iptables (harness self-test only)."""
+        run("ip", "route", "replace", "default", "via", EXTERNAL_GW, netns=netns)
+        run("ip", "route", "replace", "10.0.0.0/8", "via", INTERNAL_GW, netns=netns)
+        run("sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv4.conf.all.rp_filter=0",
+            "net.ipv4.conf.eth0.rp_filter=0", netns=netns)
+        for source in snat_sources:
+            run("iptables", "-t", "nat", "-A", "POSTROUTING", "-s", source, "-o", "net1", "-j", "MASQUERADE",
+                netns=netns)
+
+    def wait_chassis(self, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if CHASSIS in self.sbctl("--bare", "--columns=name", "list", "Chassis", check=False):
+                run(OVN_BIN / "ovn-nbctl", f"--db={self.nb_remote}", "--wait=hv", "--timeout=20", "sync", env=self.env)
+                return
+            time.sleep(0.1)
+        raise HarnessError("ovn-controller did not register its chassis")
+
+    def sync(self):
+        """Wait until ovn-controller has applied everything in NB."""
+        self.nbctl("--wait=hv", "--timeout=30", "sync")
+
+    # ---- BFD responders (FRR bfdd alone, no zebra) -----------------------------------------
+    def start_bfdd(self, netns: str, peer: str = INTERNAL_GW, local: str | None = None,
+                   transmit_ms=100, receive_ms=1000, multiplier=3):
+        local = local or self.ports[netns]["ip"]
+        rundir = self.workdir / f"bfdd-{netns}"
+        rundir.mkdir(exist_ok=True)
+        shutil.chown(rundir, "frr", "frr")
+        conf = rundir / "bfdd.conf"
+        conf.write_text(f"bfd\n peer {peer} local-address {local}\n  receive-interval {receive_ms}\n"
+                        f"  transmit-interval {transmit_ms}\n  detect-multiplier {multiplier}\n  no shutdown\n"
+                        f" !\n!\n")
+        pidfile = rundir / "bfdd.pid"
+        run(BFDD, "-d", "-u", "frr", "-g", "frr", "-f", conf, "-i", pidfile, "-z", rundir / "zserv.api",
+            "--vty_socket", rundir, "--bfdctl", rundir / "bfdd.sock", "-A", "127.0.0.1", "-P", "0", netns=netns)
+        for _ in range(100):
+            if pidfile.exists() and pidfile.read_text().strip():
+                self.bfdd[netns] = {"pid": int(pidfile.read_text()), "dir": rundir}
+                return self.bfdd[netns]["pid"]
+            time.sleep(0.02)
+        raise HarnessError(f"bfdd in {netns} wrote no pid file")
+
+    def stop_bfdd(self, netns: str, sig=signal.SIGTERM):
+        entry = self.bfdd.pop(netns, None)
+        if entry:
+            _kill(entry["pid"], sig)
+
+    def bfd_status(self) -> dict[str, str]:
+        """dst_ip -> status of every NB BFD row."""
+        out = self.nbctl("--format=json", "--columns=dst_ip,status", "list", "BFD")
+        return {row[0]: (row[1] if isinstance(row[1], str) else "") for row in json.loads(out)["data"]}
+
+    def wait_bfd(self, wanted: dict[str, str], timeout=30) -> float:
+        start = time.time()
+        while time.time() - start < timeout:
+            status = self.bfd_status()
+            if all(status.get(ip) == state for ip, state in wanted.items()):
+                return time.time() - start
+            time.sleep(0.1)
+        raise HarnessError(f"BFD did not reach {wanted}: {self.bfd_status()}")
+
+    # ---- failures we inject ------------------------------------------------------------------
+    def link(self, netns: str, up: bool):
+        """Take an instance's OVN-side veth down/up (the instance loses its internal link)."""
+        run("ip", "link", "set", self.ports[netns]["veth"], "up" if up else "down", netns=self.ovs_ns)
+
+    # ---- traffic -------------------------------------------------------------------------
+    def tcp_sources(self, netns: str, count=32, host=EXTERNAL_GW, timeout=30) -> list[str]:
+        """Open `count` TCP connections to the ext host; return the source address it saw for each
+        ("" for a connection that failed)."""
+        out = run(sys.executable, THIS, "connect", host, self.tcp_port, count, netns=netns, timeout=timeout)
+        return json.loads(out)
+
+    def probe(self, netns: str, seconds: float, interval=0.01, host=EXTERNAL_GW) -> subprocess.Popen:
+        """Start UDP echo probes in the background; .communicate() gives a JSON timeline."""
+        return subprocess.Popen(["ip", "netns", "exec", netns, sys.executable, str(THIS), "probe", host,
+                                 str(self.udp_port), str(interval), str(seconds)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def leaked_packets(self) -> int:
+        """VPC client packets that reached the node (the router's ordinary route)."""
+        out = run("iptables", "-t", "raw", "-L", "PREROUTING", "-v", "-x", "-n", netns=self.node_ns)
+        for line in out.splitlines():
+            fields = line.split()
+            if len(fields) > 7 and fields[2] == "ACCEPT" and fields[7] == CLIENT_CIDR:
+                return int(fields[0])
+        raise HarnessError("leak counter missing on the node")
+
+    def forwarded_packets(self, netns: str) -> int:
+        """Client packets that entered a gateway instance's namespace on its internal link."""
+        out = run("iptables", "-t", "raw", "-L", "PREROUTING", "-v", "-x", "-n", netns=netns)
+        return sum(int(line.split()[0]) for line in out.splitlines() if "vegF-count" in line)
+
+    # ---- teardown -------------------------------------------------------------------------
+    def stop(self):
+        for netns in list(self.bfdd):
+            self.stop_bfdd(netns, signal.SIGKILL)
+        for proc in self.servers.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(5)
+        # br-int is a persistent tap: delete it while ovs-vswitchd still runs.
+        if "ovs-vswitchd" in self.pids:
+            self.vsctl("--if-exists", "del-br", self.bridge, check=False)
+        for name in ("ovn-controller", "ovn-northd", "ovs-vswitchd", "ovsdb-conf", "ovsdb-sb", "ovsdb-nb"):
+            if name in self.pids:
+                _kill(self.pids.pop(name), signal.SIGTERM)
+        for netns in reversed(self.netns):
+            run("ip", "netns", "del", netns, check=False)
+        self.netns.clear()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def _kill(pid: int, sig) -> None:
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        return
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.02)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+# ---- the traffic tool (runs inside namespaces) ---------------------------------------------
+def _serve(tcp_port: int, udp_port: int) -> None:
+    import selectors
+    sel = selectors.DefaultSelector()
+    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    tcp.bind(("0.0.0.0", tcp_port))
+    tcp.listen(512)
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("0.0.0.0", udp_port))
+    sel.register(tcp, selectors.EVENT_READ)
+    sel.register(udp, selectors.EVENT_READ)
+    print("listening", flush=True)
+    while True:
+        for key, _ in sel.select():
+            if key.fileobj is tcp:
+                conn, peer = tcp.accept()
+                try:
+                    conn.sendall(peer[0].encode() + b"\n")
+                finally:
+                    conn.close()
+            else:
+                data, peer = udp.recvfrom(2048)
+                udp.sendto(peer[0].encode() + b" " + data, peer)
+
+
+def _connect(host: str, port: int, count: int) -> list[str]:
+    seen = []
+    for _ in range(count):
+        try:
+            with socket.create_connection((host, port), timeout=2) as conn:
+                seen.append(conn.makefile().readline().strip())
+        except OSError:
+            seen.append("")
+    return seen
+
+
+def _probe(host: str, port: int, interval: float, seconds: float) -> dict:
+    """Send a numbered UDP probe every `interval`; record (send time, reply time, replier's view of our
+    source) for each. One 5-tuple, so OVN's ECMP keeps it on one gateway while that one lives."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.setblocking(False)
+    sent: dict[int, float] = {}
+    replies: dict[int, tuple[float, str]] = {}
+    start = time.monotonic()
+    seq = 0
+    next_send = start
+    while True:
+        now = time.monotonic()
+        if now - start >= seconds:
+            break
+        if now >= next_send:
+            sent[seq] = now - start
+            try:
+                sock.sendto(str(seq).encode(), (host, port))
+            except OSError:
+                pass
+            seq += 1
+            next_send += interval
+        try:
+            while True:
+                data, _ = sock.recvfrom(2048)
+                source, _, number = data.decode().partition(" ")
+                replies.setdefault(int(number), (time.monotonic() - start, source))
+        except BlockingIOError:
+            pass
+        time.sleep(min(0.001, max(0.0, next_send - time.monotonic())))
+    time.sleep(0.2)
+    try:
+        while True:
+            data, _ = sock.recvfrom(2048)
+            source, _, number = data.decode().partition(" ")
+            replies.setdefault(int(number), (time.monotonic() - start, source))
+    except BlockingIOError:
+        pass
+    return {"interval": interval, "epoch": time.time() - (time.monotonic() - start),
+            "probes": [[seq, t, *(replies.get(seq) or (None, None))] for seq, t in sorted(sent.items())]}
+
+
+def outage(timeline: dict, after: float = 0.0) -> dict:
+    """From a probe timeline: the longest run of lost probes sent at or after `after` (seconds into
+    the run), as {"lost": n, "window": seconds from the last answered probe before it to the first
+    answered one after it, "from": source before, "to": source after}."""
+    probes = [p for p in timeline["probes"]]
+    best = {"lost": 0, "window": 0.0, "from": None, "to": None}
+    last_ok = None
+    run_start = None
+    lost = 0
+    for seq, sent, replied, source in probes:
+        if replied is None:
+            if sent >= after:
+                if run_start is None:
+                    run_start = last_ok
+                lost += 1
+            continue
+        if lost and run_start is not None and lost > best["lost"]:
+            best = {"lost": lost, "window": sent - run_start[0], "from": run_start[1], "to": source}
+        lost = 0
+        run_start = None
+        last_ok = (sent, source)
+    if lost and lost > best["lost"]:
+        best = {"lost": lost, "window": None, "from": run_start[1] if run_start else None, "to": None}
+    return best
+
+
+if __name__ == "__main__":
+    verb = sys.argv[1]
+    if verb == "serve":
+        _serve(int(sys.argv[2]), int(sys.argv[3]))
+    elif verb == "connect":
+        print(json.dumps(_connect(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))))
+    elif verb == "probe":
+        print(json.dumps(_probe(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]))))
+    else:
+        raise SystemExit(f"unknown verb {verb}")
