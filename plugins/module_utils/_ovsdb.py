@@ -1,0 +1,329 @@
+# -*- coding: utf-8 -*-
+# Copyright: kubeovn.egress_gateway contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A short-lived, synchronous connection to the OVN Northbound database (python-ovs IDL).
+
+PRIVATE to the collection: not a public API. Used through ``_nb_rows.converge`` by the modules.
+
+API (stable; only additive changes)::
+
+    conn = NbConnection(
+        remote,                 # "unix:/path", "tcp:IP:PORT", "ssl:IP:PORT", or a comma-separated
+                                # list of them (a RAFT cluster: writes go to the leader)
+        tables,                 # {"Logical_Router": ["name", "policies"], "BFD": None, ...}
+                                #   None = every column. Only these tables/columns are monitored.
+        timeout=30,             # seconds, for connecting + the initial read, and for each commit
+        private_key=None, certificate=None, ca_cert=None,   # file paths, for ssl: remotes
+        conditions=None,        # {"Logical_Switch_Port": [["name", "==", "p1"], ...]} (OR-ed)
+        optional_columns=None,  # {"Logical_Router_Policy": ["bfd_sessions"]}: monitored when the
+                                #   schema has them, skipped silently otherwise (see require())
+    )
+    with conn:                          # connect, wait for the initial monitor reply, close
+        conn.schema_version             # "7.11.0"
+        conn.has_column(t, c)           # bool
+        conn.require(t, c, what)        # EgressGatewayError naming the OVN version needed
+        conn.snapshot()                 # _nb_rows.Snapshot of what is monitored (lazy per table)
+        conn.commit(build)              # build(txn, idl) fills one python-ovs Transaction;
+                                        #   returns (status, txn) with status "success",
+                                        #   "unchanged" or "try again" (then call wait_for_change()
+                                        #   and re-plan); errors raise EgressGatewayError.
+        conn.wait_for_change()          # after "try again": until the replica is fresh again
+
+Errors (EgressGatewayError): unreachable (names the remotes), not an OVN_Northbound database,
+timeout, a constraint/referential-integrity error from the server. Key material is passed to
+python-ovs by path and never appears in messages.
+"""
+from __future__ import annotations
+
+import time
+
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
+
+try:
+    import ovs.db.idl
+    import ovs.jsonrpc
+    import ovs.poller
+    import ovs.stream
+    HAS_OVS = True
+    OVS_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - reported by the modules
+    HAS_OVS = False
+    OVS_IMPORT_ERROR = exc
+
+DATABASE = "OVN_Northbound"
+
+# (table, column) -> the first OVN release (and NB schema) that has it, for clear errors.
+FEATURE_VERSIONS = {
+    ("Logical_Router_Policy", "bfd_sessions"): "OVN 24.03 (NB schema 7.3.0)",
+    ("Logical_Router_Policy", "chain"): "OVN 25.03 (NB schema 7.11.0)",
+    ("Logical_Router_Policy", "jump_chain"): "OVN 25.03 (NB schema 7.11.0)",
+}
+
+TXN_SUCCESS = "success"
+TXN_UNCHANGED = "unchanged"
+TXN_TRY_AGAIN = "try again"
+
+
+def split_remotes(remote):
+    """'ssl:a:1,ssl:b:2' -> ['ssl:a:1', 'ssl:b:2'] (a part without ':' continues the previous)."""
+    remotes = []
+    for part in (remote or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if remotes and ":" not in part:
+            remotes[-1] += "," + part
+        else:
+            remotes.append(part)
+    return remotes
+
+
+def validate_remote(remote):
+    remotes = split_remotes(remote)
+    if not remotes:
+        raise EgressGatewayError("connection must name at least one remote", field="connection", value=remote)
+    for item in remotes:
+        kind = item.split(":", 1)[0]
+        if kind not in ("unix", "tcp", "ssl"):
+            raise EgressGatewayError(
+                f"connection remote {item!r} must start with unix:, tcp: or ssl:", field="connection", value=remote)
+    return remotes
+
+
+class NbConnection:
+    """See the module docstring."""
+
+    def __init__(self, remote, tables, timeout=30, private_key=None, certificate=None, ca_cert=None,
+                 conditions=None, optional_columns=None):
+        if not HAS_OVS:
+            raise EgressGatewayError(f"the python 'ovs' library is required: {OVS_IMPORT_ERROR}")
+        self.remote = remote
+        self.remotes = validate_remote(remote)
+        self.tables = dict(tables)
+        self.optional_columns = {t: set(c) for t, c in (optional_columns or {}).items()}
+        self.timeout = float(timeout)
+        self.private_key = private_key
+        self.certificate = certificate
+        self.ca_cert = ca_cert
+        self.conditions = dict(conditions or {})
+        self.schema_json = None
+        self.idl = None
+
+    # -- connecting ---------------------------------------------------------------------------
+
+    def __enter__(self):
+        self.connect()
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def schema_version(self):
+        return self.schema_json.get("version") if self.schema_json else None
+
+    def _setup_ssl(self):
+        if not any(r.startswith("ssl:") for r in self.remotes):
+            return
+        missing = [name for name, value in (("private_key", self.private_key), ("certificate", self.certificate),
+                                            ("ca_cert", self.ca_cert)) if not value]
+        if missing:
+            raise EgressGatewayError(
+                f"an ssl: connection needs {', '.join(missing)}", field=missing[0], value=None)
+        for name, path in (("private_key", self.private_key), ("certificate", self.certificate),
+                           ("ca_cert", self.ca_cert)):
+            try:
+                with open(path, "rb"):
+                    pass
+            except OSError as exc:
+                raise EgressGatewayError(f"cannot read {name} {path}: {exc.strerror}", field=name, value=path) from None
+        ovs.stream.Stream.ssl_set_private_key_file(self.private_key)
+        ovs.stream.Stream.ssl_set_certificate_file(self.certificate)
+        ovs.stream.Stream.ssl_set_ca_cert_file(self.ca_cert)
+
+    def _fetch_schema(self, deadline):
+        """get_schema from the first remote that answers (any cluster member serves it)."""
+        problems = []
+        for remote in self.remotes:
+            remaining_ms = max(1, int((deadline - time.monotonic()) * 1000))
+            try:
+                error, stream = ovs.stream.Stream.open_block(ovs.stream.Stream.open(remote), remaining_ms)
+            except (OSError, ValueError) as exc:
+                # ssl.SSLError is an OSError; its text names the file, never its content.
+                raise EgressGatewayError(
+                    f"cannot use the TLS private key / certificate / CA certificate for {remote}: "
+                    f"{type(exc).__name__}: {getattr(exc, 'reason', None) or exc.strerror or 'invalid'}",
+                    field="connection", value=self.remote) from None
+            if error:
+                problems.append(f"{remote}: {_strerror(error)}")
+                continue
+            rpc = ovs.jsonrpc.Connection(stream)
+            try:
+                request = ovs.jsonrpc.Message.create_request("get_schema", [DATABASE])
+                error, reply = _transact_block(rpc, request, deadline)
+                if error:
+                    problems.append(f"{remote}: {_strerror(error)}")
+                    continue
+                if reply.error:
+                    dbs = _list_dbs(rpc, deadline)
+                    raise EgressGatewayError(
+                        f"{remote} is not an {DATABASE} database (it serves: {', '.join(dbs) or 'nothing'})",
+                        field="connection", value=self.remote)
+                return reply.result
+            finally:
+                rpc.close()
+        raise EgressGatewayError(
+            f"cannot reach the OVN Northbound database at {self.remote}: {'; '.join(problems)}",
+            field="connection", value=self.remote)
+
+    def _schema_helper(self):
+        schema_tables = self.schema_json["tables"]
+        helper = ovs.db.idl.SchemaHelper(schema_json=self.schema_json)
+        for table, columns in self.tables.items():
+            if table not in schema_tables:
+                if table in self.optional_columns and self.optional_columns[table] == {"*"}:
+                    continue
+                raise EgressGatewayError(self._missing_message(table, None, f"table {table}"))
+            if columns is None:
+                helper.register_table(table)
+                continue
+            present = []
+            for column in columns:
+                if column in schema_tables[table]["columns"]:
+                    present.append(column)
+                elif column not in self.optional_columns.get(table, ()):
+                    raise EgressGatewayError(self._missing_message(table, column, f"{table}.{column}"))
+            helper.register_columns(table, present)
+        return helper
+
+    def connect(self):
+        deadline = time.monotonic() + self.timeout
+        self._setup_ssl()
+        self.schema_json = self._fetch_schema(deadline)
+        self.idl = ovs.db.idl.Idl(",".join(self.remotes), self._schema_helper(), leader_only=True)
+        for table, cond in self.conditions.items():
+            if table in self.idl.tables:
+                self.idl.cond_change(table, cond)
+        self._run_until(lambda: self.idl.has_ever_connected() and not self.idl.cond_changed
+                        and self._conditions_acked(), deadline, "reading the database")
+
+    def _conditions_acked(self):
+        return all(t.condition_state.new is None and t.condition_state.requested is None
+                   for t in self.idl.tables.values())
+
+    def close(self):
+        if self.idl is not None:
+            self.idl.close()
+            self.idl = None
+
+    # -- schema features ----------------------------------------------------------------------
+
+    def has_column(self, table, column):
+        tables = self.schema_json["tables"]
+        return table in tables and column in tables[table]["columns"]
+
+    def monitors(self, table, column):
+        return table in self.idl.tables and column in self.idl.tables[table].columns
+
+    def _missing_message(self, table, column, what):
+        needed = FEATURE_VERSIONS.get((table, column))
+        needs = f"needs {needed}" if needed else "needs a newer OVN"
+        return (f"{what} is not in the connected NB schema {self.schema_json.get('version')} "
+                f"at {self.remote}: this {needs}")
+
+    def require(self, table, column, what):
+        """Fail clearly when the connected schema lacks a column a requested feature uses."""
+        if not self.has_column(table, column):
+            raise EgressGatewayError(self._missing_message(table, column, what))
+
+    # -- reading and writing ------------------------------------------------------------------
+
+    def snapshot(self):
+        from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_rows import Snapshot
+        return Snapshot.from_idl(self.idl)
+
+    def _run_until(self, done, deadline, doing):
+        while True:
+            self.idl.run()
+            if done():
+                return
+            if time.monotonic() >= deadline:
+                if not self.idl.has_ever_connected():
+                    if self.idl._session.is_connected():  # pylint: disable=protected-access
+                        raise EgressGatewayError(
+                            f"timed out after {self.timeout:g}s {doing} at {self.remote} "
+                            "(connected, but no cluster leader answered)")
+                    raise EgressGatewayError(
+                        f"cannot reach the OVN Northbound database at {self.remote} "
+                        f"(timed out after {self.timeout:g}s)", field="connection", value=self.remote)
+                raise EgressGatewayError(f"timed out after {self.timeout:g}s {doing} at {self.remote}")
+            poller = ovs.poller.Poller()
+            self.idl.wait(poller)
+            poller.timer_wait(max(1, int((deadline - time.monotonic()) * 1000)))
+            poller.block()
+
+    def wait_for_change(self):
+        """After TRY_AGAIN (a concurrent change or a leader change): wait for a fresh replica."""
+        seqno = self.idl.change_seqno
+        deadline = time.monotonic() + self.timeout
+        self._run_until(lambda: self.idl.change_seqno != seqno and self.idl.state == self.idl.IDL_S_MONITORING,
+                        deadline, "waiting for the database after a conflict or leader change")
+
+    def commit(self, build):
+        """Build and commit one transaction; returns (status, txn). ERROR raises."""
+        deadline = time.monotonic() + self.timeout
+        txn = ovs.db.idl.Transaction(self.idl)
+        build(txn, self.idl)
+        status = txn.commit()
+        while status == ovs.db.idl.Transaction.INCOMPLETE:
+            if time.monotonic() >= deadline:
+                txn.abort()
+                raise EgressGatewayError(f"timed out after {self.timeout:g}s committing to {self.remote}")
+            poller = ovs.poller.Poller()
+            self.idl.run()
+            self.idl.wait(poller)
+            txn.wait(poller)
+            poller.timer_wait(max(1, int((deadline - time.monotonic()) * 1000)))
+            poller.block()
+            status = txn.commit()
+        if status in (TXN_SUCCESS, TXN_UNCHANGED, TXN_TRY_AGAIN):
+            return status, txn
+        raise EgressGatewayError(f"the NB transaction at {self.remote} failed ({status}): {txn.get_error()}")
+
+
+def _strerror(error):
+    import os
+    return os.strerror(error) if isinstance(error, int) and error > 0 else str(error)
+
+
+def _transact_block(rpc, request, deadline):
+    """jsonrpc request/reply with a deadline (Connection.transact_block has none)."""
+    error = rpc.send(request)
+    while not error:
+        rpc.run()
+        error, reply = rpc.recv()
+        if reply is not None and reply.id == request.id:
+            return 0, reply
+        if error and error != _eagain():
+            return error, None
+        error = 0
+        if time.monotonic() >= deadline:
+            return "timed out", None
+        poller = ovs.poller.Poller()
+        rpc.wait(poller)
+        rpc.recv_wait(poller)
+        poller.timer_wait(max(1, int((deadline - time.monotonic()) * 1000)))
+        poller.block()
+    return error, None
+
+
+def _eagain():
+    import errno
+    return errno.EAGAIN
+
+
+def _list_dbs(rpc, deadline):
+    error, reply = _transact_block(rpc, ovs.jsonrpc.Message.create_request("list_dbs", []), deadline)
+    if error or reply.error or not isinstance(reply.result, list):
+        return []
+    return [db for db in reply.result if db != "_Server"]
