@@ -1,0 +1,447 @@
+# -*- coding: utf-8 -*-
+# Copyright: kubeovn.egress_gateway contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Routing of a gateway instance with pyroute2: sysctls, table 1000, rules 1001-1004, routes.
+
+PRIVATE to the collection: not a public API.
+
+What Kube-OVN's ``init-vpc-egress-gateway.sh`` does, per address family, read -> diff -> apply:
+
+- sysctls ``net.ipv4.ip_forward=1`` / ``net.ipv6.conf.all.forwarding=1`` and
+  ``net.ipv4.conf.<internal>.rp_filter=0``;
+- table 1000: exactly one default route via the internal gateway;
+- rules 1001 ``iif <int> lookup default`` (table 253, kept literally), 1002 ``iif <ext> lookup 1000``,
+  1003 ``iif lo from <internal ip> lookup 1000``, 1004 ``iif lo from <external ip> lookup default``;
+- routes in ``main`` to the policy CIDRs and the BFD port IP via the internal gateway.
+
+Ownership: rules 1001-1004 and table 1000 by their numbers (Kube-OVN's contract); the ``main``
+routes the agent writes carry ``proto 147`` (``ROUTE_PROTO``), so a CIDR dropped from the
+configuration is removed and nobody else's route is.
+
+Every entry point takes ``netns`` (a name under /run/netns or an absolute path such as
+/proc/PID/ns/net); ``None`` is the caller's namespace. A missing namespace is an error, never
+created (pyroute2 ``flags=0``).
+"""
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import os
+import socket
+
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
+
+try:
+    from pyroute2 import IPRoute, NetlinkError
+    from pyroute2.netns import setns
+except ImportError:  # reported by require_pyroute2()
+    IPRoute = NetlinkError = setns = None
+
+GATEWAY_TABLE = 1000
+TABLE_DEFAULT = 253  # "lookup default": normally empty, so the lookup falls through to main
+TABLE_MAIN = 254
+RULE_PRIORITIES = (1001, 1002, 1003, 1004)
+ROUTE_PROTO = 147  # marks the main-table routes this agent wrote
+FAMILIES = {4: socket.AF_INET, 6: socket.AF_INET6}
+NETNS_RUN_DIR = "/run/netns"
+
+
+def require_pyroute2():
+    if IPRoute is None:
+        raise EgressGatewayError("the Python library pyroute2 is required on the gateway host")
+
+
+# ---------------------------------------------------------------------------------------------
+# network namespaces
+
+
+def netns_path(netns):
+    """The file of a named or absolute-path netns; error when it does not exist."""
+    path = netns if os.path.isabs(netns) else os.path.join(NETNS_RUN_DIR, netns)
+    if not os.path.exists(path):
+        raise EgressGatewayError(f"network namespace {netns!r} does not exist ({path})",
+                                 field="netns", value=netns)
+    return path
+
+
+@contextlib.contextmanager
+def entered(netns):
+    """Run the body (and the processes it starts) inside ``netns``; back to the caller's after.
+
+    pyroute2's pushns() would create a missing namespace, so this enters with flags=0.
+    """
+    if netns is None:
+        yield
+        return
+    require_pyroute2()
+    path = netns_path(netns)
+    saved = os.open("/proc/self/ns/net", os.O_RDONLY)
+    try:
+        setns(path, flags=0)
+        try:
+            yield
+        finally:
+            setns(saved, flags=0)
+    finally:
+        os.close(saved)
+
+
+def netns_identity(netns):
+    """``dev:inode`` of the namespace: changes when a namespace of the same name is recreated."""
+    stat = os.stat(netns_path(netns) if netns else "/proc/self/ns/net")
+    return f"{stat.st_dev}:{stat.st_ino}"
+
+
+def iproute(netns):
+    require_pyroute2()
+    if netns is None:
+        return IPRoute()
+    netns_path(netns)
+    return IPRoute(netns=netns, flags=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# sysctls
+
+
+def sysctl_path(name):
+    return "/proc/sys/" + name.replace(".", "/")
+
+
+def desired_sysctls(families, internal_iface):
+    wanted = {}
+    if 4 in families:
+        wanted["net.ipv4.ip_forward"] = "1"
+    if 6 in families:
+        wanted["net.ipv6.conf.all.forwarding"] = "1"
+    # Kube-OVN sets the IPv4 rp_filter of the internal interface whatever the families.
+    wanted[f"net.ipv4.conf.{internal_iface.replace('.', '/')}.rp_filter"] = "0"
+    return wanted
+
+
+def read_sysctls(names):
+    have = {}
+    for name in names:
+        try:
+            with open(sysctl_path(name), encoding="ascii") as handle:
+                have[name] = handle.read().strip()
+        except FileNotFoundError:
+            have[name] = None
+    return have
+
+
+def write_sysctls(values):
+    for name, value in values.items():
+        try:
+            with open(sysctl_path(name), "w", encoding="ascii") as handle:
+                handle.write(value)
+        except OSError as exc:
+            raise EgressGatewayError(f"cannot set sysctl {name}={value}: {exc}") from exc
+
+
+# ---------------------------------------------------------------------------------------------
+# pure model: what we want, what is, the difference
+
+
+def host_prefix(address):
+    ip = ipaddress.ip_address(address)
+    return f"{ip}/{ip.max_prefixlen}"
+
+
+def normalise_cidr(cidr, field):
+    try:
+        return str(ipaddress.ip_network(cidr, strict=False))
+    except ValueError as exc:
+        raise EgressGatewayError(f"{field}: {cidr!r} is not an IP address or CIDR", field=field, value=cidr) from exc
+
+
+def table_name(table):
+    return {TABLE_DEFAULT: "default", TABLE_MAIN: "main"}.get(table, str(table))
+
+
+def rule_text(rule):
+    """A rule as `ip rule show` prints it: ``1003: from 10.16.0.12 iif lo lookup 1000``."""
+    src = rule["src"] or "all"
+    if src.endswith("/32") or src.endswith("/128"):
+        src = src.rsplit("/", 1)[0]
+    return f"{rule['priority']}: from {src} iif {rule['iif']} lookup {table_name(rule['table'])}"
+
+
+def route_text(route):
+    dst = route["dst"]
+    dst = "default" if dst in ("0.0.0.0/0", "::/0") else dst
+    if dst.endswith("/32") or dst.endswith("/128"):
+        dst = dst.rsplit("/", 1)[0]
+    return f"{dst} via {route['gateway']} dev {route['dev']} table {table_name(route['table'])}"
+
+
+def desired_family(family):
+    """Rules and routes wanted for one family.
+
+    ``family`` is a dict: version, internal_gateway, internal_iface, external_iface,
+    internal_ip, external_ip, routes (CIDRs via the internal gateway).
+    """
+    gw, int_if, ext_if = family["internal_gateway"], family["internal_iface"], family["external_iface"]
+    rules = [
+        {"priority": 1001, "iif": int_if, "src": None, "table": TABLE_DEFAULT},
+        {"priority": 1002, "iif": ext_if, "src": None, "table": GATEWAY_TABLE},
+        {"priority": 1003, "iif": "lo", "src": host_prefix(family["internal_ip"]), "table": GATEWAY_TABLE},
+        {"priority": 1004, "iif": "lo", "src": host_prefix(family["external_ip"]), "table": TABLE_DEFAULT},
+    ]
+    default = "0.0.0.0/0" if family["version"] == 4 else "::/0"
+    routes = [{"dst": default, "gateway": gw, "dev": int_if, "table": GATEWAY_TABLE}]
+    for cidr in sorted(set(family["routes"])):
+        routes.append({"dst": cidr, "gateway": gw, "dev": int_if, "table": TABLE_MAIN})
+    return {"rules": rules, "routes": routes}
+
+
+def _key(entry):
+    return tuple(sorted(entry.items(), key=lambda kv: kv[0]))
+
+
+def plan_entries(have, want):
+    """(deletes, adds): entries of ``have`` not wanted (and extra copies), wanted ones missing."""
+    wanted = {_key(entry) for entry in want}
+    seen = set()
+    deletes = []
+    for entry in have:
+        key = _key(entry)
+        if key in wanted and key not in seen:
+            seen.add(key)
+        else:
+            deletes.append(entry)
+    adds = [entry for entry in want if _key(entry) not in seen]
+    return deletes, adds
+
+
+# ---------------------------------------------------------------------------------------------
+# netlink reads and writes
+
+
+def _attr(msg, name):
+    return msg.get_attr(name)
+
+
+def _ifname(ipr, index, cache):
+    if index not in cache:
+        links = ipr.link("get", index=index)
+        cache[index] = links[0].get_attr("IFLA_IFNAME")
+    return cache[index]
+
+
+def _ifindex(ipr, name):
+    found = ipr.link_lookup(ifname=name)
+    if not found:
+        raise EgressGatewayError(f"interface {name!r} does not exist", field="interface", value=name)
+    return found[0]
+
+
+def lookup_route(ipr, address):
+    """(device, preferred source) of the route toward ``address``, like ``ip route get``."""
+    try:
+        answer = ipr.route("get", dst=address)[0]
+    except NetlinkError as exc:
+        raise EgressGatewayError(f"no route to gateway {address}: {exc}", field="gateway", value=address) from exc
+    dev = _ifname(ipr, _attr(answer, "RTA_OIF"), {})
+    return dev, _attr(answer, "RTA_PREFSRC")
+
+
+def read_rules(ipr, version):
+    rules = []
+    for msg in ipr.rule("dump", family=FAMILIES[version]):
+        priority = _attr(msg, "FRA_PRIORITY")
+        if priority not in RULE_PRIORITIES:
+            continue
+        src = _attr(msg, "FRA_SRC")
+        rules.append({
+            "priority": priority,
+            "iif": _attr(msg, "FRA_IIFNAME"),
+            "src": f"{src}/{msg['src_len']}" if src else None,
+            "table": _attr(msg, "FRA_TABLE") or msg["table"],
+        })
+    return rules
+
+
+def read_routes(ipr, version):
+    """Routes we own: all of table 1000, and the main-table routes carrying ROUTE_PROTO."""
+    routes, names = [], {}
+    for msg in ipr.route("dump", family=FAMILIES[version]):
+        table = _attr(msg, "RTA_TABLE") or msg["table"]
+        if table != GATEWAY_TABLE and not (table == TABLE_MAIN and msg["proto"] == ROUTE_PROTO):
+            continue
+        dst = _attr(msg, "RTA_DST") or ("0.0.0.0" if version == 4 else "::")
+        oif = _attr(msg, "RTA_OIF")
+        routes.append({
+            "dst": f"{dst}/{msg['dst_len']}",
+            "gateway": _attr(msg, "RTA_GATEWAY"),
+            "dev": _ifname(ipr, oif, names) if oif else None,
+            "table": table,
+        })
+    return routes
+
+
+def main_routes_present(ipr, version, routes):
+    """Wanted main-table routes that already exist with another owner (e.g. the CNI): left alone."""
+    present = []
+    names = {}
+    for route in routes:
+        if route["table"] != TABLE_MAIN:
+            continue
+        net = ipaddress.ip_network(route["dst"])
+        for msg in ipr.route("dump", family=FAMILIES[version], table=TABLE_MAIN,
+                             dst=str(net.network_address), dst_len=net.prefixlen):
+            oif = _attr(msg, "RTA_OIF")
+            if (msg["proto"] != ROUTE_PROTO and _attr(msg, "RTA_GATEWAY") == route["gateway"]
+                    and oif and _ifname(ipr, oif, names) == route["dev"]):
+                present.append(route)
+                break
+    return present
+
+
+def _rule_spec(ipr, rule, version):
+    spec = {"family": FAMILIES[version], "priority": rule["priority"], "iifname": rule["iif"],
+            "table": rule["table"]}
+    if rule["src"]:
+        address, length = rule["src"].split("/")
+        spec.update(src=address, src_len=int(length))
+    return spec
+
+
+def _route_spec(ipr, route, version, with_proto):
+    net = ipaddress.ip_network(route["dst"])
+    spec = {"family": FAMILIES[version], "dst_len": net.prefixlen, "table": route["table"]}
+    if net.prefixlen:
+        spec["dst"] = str(net.network_address)
+    if route["gateway"]:
+        spec["gateway"] = route["gateway"]
+    if route["dev"]:
+        spec["oif"] = _ifindex(ipr, route["dev"])
+    if with_proto and route["table"] == TABLE_MAIN:
+        spec["proto"] = ROUTE_PROTO
+    return spec
+
+
+def _netlink_call(what, text, call, *args, **kwargs):
+    try:
+        call(*args, **kwargs)
+    except NetlinkError as exc:
+        raise EgressGatewayError(f"cannot {what} `{text}`: {os.strerror(exc.code)}") from exc
+
+
+def resolve_family(ipr, family):
+    """Fill internal/external interface and IP from route lookups toward the gateways."""
+    resolved = dict(family)
+    for side in ("internal", "external"):
+        if not resolved.get(f"{side}_iface") or not resolved.get(f"{side}_ip"):
+            dev, src = lookup_route(ipr, resolved[f"{side}_gateway"])
+            resolved[f"{side}_iface"] = resolved.get(f"{side}_iface") or dev
+            resolved[f"{side}_ip"] = resolved.get(f"{side}_ip") or src
+            if not resolved[f"{side}_ip"]:
+                raise EgressGatewayError(f"no source address toward the {side} gateway "
+                                         f"{resolved[f'{side}_gateway']}; set {side}_ip",
+                                         field=f"ipv{family['version']}.{side}_ip", value=None)
+    return resolved
+
+
+def reconcile(netns, families, absent_versions=(), check_mode=False):
+    """Make routing match ``families`` (list of family dicts); clear ours in ``absent_versions``.
+
+    Returns {"changed", "diff": {"before", "after"}, "families": resolved families, "sysctls"}.
+    """
+    before, after = [], []
+    changed = False
+    resolved = []
+    with iproute(netns) as ipr:
+        for family in families:
+            resolved.append(resolve_family(ipr, family))
+        internal_ifaces = {f["internal_iface"] for f in resolved}
+        wanted_sysctls = {}
+        for iface in sorted(internal_ifaces):
+            wanted_sysctls.update(desired_sysctls([f["version"] for f in resolved], iface))
+
+        for version in (4, 6):
+            family = next((f for f in resolved if f["version"] == version), None)
+            if family is None and version not in absent_versions:
+                continue
+            want = desired_family(family) if family else {"rules": [], "routes": []}
+            have_rules = read_rules(ipr, version)
+            have_routes = read_routes(ipr, version)
+            others = main_routes_present(ipr, version, want["routes"])
+            want_routes = [r for r in want["routes"] if r not in others]
+            rule_del, rule_add = plan_entries(have_rules, want["rules"])
+            route_del, route_add = plan_entries(have_routes, want_routes)
+            before += [rule_text(r) for r in have_rules] + [route_text(r) for r in have_routes]
+            after += [rule_text(r) for r in want["rules"]] + [route_text(r) for r in want["routes"]]
+            if rule_del or rule_add or route_del or route_add:
+                changed = True
+            if check_mode:
+                continue
+            for rule in rule_del:
+                _netlink_call("delete rule", rule_text(rule), ipr.rule, "del", **_rule_spec(ipr, rule, version))
+            for route in route_del:
+                _netlink_call("delete route", route_text(route), ipr.route, "del",
+                              **_route_spec(ipr, route, version, with_proto=False))
+            for rule in rule_add:
+                _netlink_call("add rule", rule_text(rule), ipr.rule, "add", **_rule_spec(ipr, rule, version))
+            for route in route_add:
+                _netlink_call("add route", route_text(route), ipr.route, "replace",
+                              **_route_spec(ipr, route, version, with_proto=True))
+
+    with entered(netns):
+        have_sysctls = read_sysctls(wanted_sysctls)
+        missing = [name for name, value in have_sysctls.items() if value is None]
+        if missing:
+            raise EgressGatewayError(f"sysctl {missing[0]} does not exist in the namespace", field="sysctl",
+                                     value=missing[0])
+        sysctl_changes = {name: value for name, value in wanted_sysctls.items() if have_sysctls[name] != value}
+        if sysctl_changes:
+            changed = True
+            if not check_mode:
+                write_sysctls(sysctl_changes)
+    before += [f"sysctl {name}={value}" for name, value in sorted(have_sysctls.items())]
+    after += [f"sysctl {name}={value}" for name, value in sorted(wanted_sysctls.items())]
+    return {
+        "changed": changed,
+        "diff": {"before": "\n".join(before) + "\n", "after": "\n".join(after) + "\n"},
+        "families": resolved,
+        "sysctls": wanted_sysctls,
+    }
+
+
+def check_address(value, version, field):
+    try:
+        ip = ipaddress.ip_address(value)
+    except ValueError as exc:
+        raise EgressGatewayError(f"{field}: {value!r} is not an IP address", field=field, value=value) from exc
+    if ip.version != version:
+        raise EgressGatewayError(f"{field}: {value!r} is not IPv{version}", field=field, value=value)
+    return str(ip)
+
+
+def families_from_params(params):
+    """Validated family dicts from the ``ipv4``/``ipv6`` options (nothing is read or written)."""
+    families = []
+    for version in (4, 6):
+        given = params.get(f"ipv{version}")
+        if not given:
+            continue
+        field = f"ipv{version}"
+        family = {"version": version}
+        for key in ("internal_gateway", "external_gateway", "internal_ip", "external_ip"):
+            value = given.get(key)
+            family[key] = check_address(value, version, f"{field}.{key}") if value else None
+        family["internal_iface"] = given.get("internal_iface")
+        family["external_iface"] = given.get("external_iface")
+        if not family["external_gateway"] and not (family["external_iface"] and family["external_ip"]):
+            raise EgressGatewayError(f"{field}: give external_gateway, or both external_iface and external_ip",
+                                     field=f"{field}.external_gateway", value=None)
+        routes = []
+        for index, cidr in enumerate(given.get("routes") or []):
+            route = normalise_cidr(cidr, f"{field}.routes[{index}]")
+            if ipaddress.ip_network(route).version != version:
+                raise EgressGatewayError(f"{field}.routes[{index}]: {cidr!r} is not IPv{version}",
+                                         field=f"{field}.routes[{index}]", value=cidr)
+            routes.append(route)
+        family["routes"] = routes
+        families.append(family)
+    return families

@@ -1,0 +1,119 @@
+"""Fixtures: network namespaces for the gateway agent (and anyone who needs namespaces).
+
+``netns_factory`` makes namespaces named ``vegD<pid>n<k>-<role>`` and deletes exactly those.
+``gateway_topology`` is the agent's test bench, dual-stack, with real packets:
+
+    client ns  gw0 10.16.0.1/16 fd16::1/64         (plays the OVN router and the pods)
+               on lo: 10.17.0.5 (SNAT policy)  10.18.0.5 (forward, no SNAT)  fd17::5  fd18::5
+       |  veth
+    gateway ns eth0 10.16.0.12/16 fd16::12/64      (internal)
+               net1 172.17.0.11/16 fd72::11/64     (external; default route via 172.17.0.1 / fd72::1,
+       |  veth                                       what the CNI would install)
+    external ns gw1 172.17.0.1/16 fd72::1/64, clientip servers on 198.51.100.10 and 2001:db8:100::10,
+               a route back to the no-SNAT sources only (SNAT'd replies need the gateway's NAT)
+"""
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import os
+
+import pytest
+
+from support import netns
+
+PREFIX = f"vegD{os.getpid()}"
+_counter = itertools.count()
+
+
+@pytest.fixture
+def netns_factory():
+    """Call with a role name (``"gw"``) to get a fresh namespace; all are deleted at teardown."""
+    made = []
+    base = f"{PREFIX}n{next(_counter)}"
+
+    def make(role: str) -> str:
+        name = netns.create(f"{base}-{role}")
+        made.append(name)
+        return name
+
+    yield make
+    for name in reversed(made):
+        netns.delete(name)
+
+
+@dataclasses.dataclass
+class GatewayTopology:
+    client: str
+    gateway: str
+    external: str
+    servers: dict = dataclasses.field(default_factory=lambda: {4: "198.51.100.10", 6: "2001:db8:100::10"})
+    port: int = 8080
+    internal_gateway = {4: "10.16.0.1", 6: "fd16::1"}
+    external_gateway = {4: "172.17.0.1", 6: "fd72::1"}
+    internal_ip = {4: "10.16.0.12", 6: "fd16::12"}
+    external_ip = {4: "172.17.0.11", 6: "fd72::11"}
+    snat_source = {4: "10.17.0.5", 6: "fd17::5"}
+    nosnat_source = {4: "10.18.0.5", 6: "fd18::5"}
+    snat_cidr = {4: "10.17.0.0/16", 6: "fd17::/64"}
+    nosnat_cidr = {4: "10.18.0.0/16", 6: "fd18::/64"}
+    bfd_ip = {4: "10.255.0.1", 6: "fd16:ffff::1"}
+
+    def build_gateway(self) -> None:
+        """(Re)create the gateway namespace and its two links, as a new pod would get them."""
+        netns.create(self.gateway)
+        netns.veth(self.gateway, "eth0", self.client, "gw0")
+        netns.veth(self.gateway, "net1", self.external, "gw1")
+        for version, prefix in ((4, 16), (6, 64)):
+            netns.addr(self.gateway, "eth0", f"{self.internal_ip[version]}/{prefix}")
+            netns.addr(self.gateway, "net1", f"{self.external_ip[version]}/{prefix}")
+            netns.addr(self.client, "gw0", f"{self.internal_gateway[version]}/{prefix}")
+            netns.addr(self.external, "gw1", f"{self.external_gateway[version]}/{prefix}")
+            netns.ip(self.gateway, f"-{version}", "route", "add", "default", "via", self.external_gateway[version])
+            netns.ip(self.client, f"-{version}", "route", "replace", "default", "via", self.internal_ip[version])
+            netns.ip(self.external, f"-{version}", "route", "replace", self.nosnat_cidr[version],
+                     "via", self.external_ip[version])
+
+    def recreate_gateway(self) -> None:
+        netns.delete(self.gateway)
+        self.build_gateway()
+
+    def ask(self, version: int, source: str) -> str:
+        return netns.ask_clientip(self.client, self.servers[version], self.port, source, timeout=3)
+
+    def agent_args(self, versions=(4, 6), no_snat=True) -> dict:
+        args = {"netns": self.gateway}
+        for version in versions:
+            args[f"ipv{version}"] = {
+                "internal_gateway": self.internal_gateway[version],
+                "external_gateway": self.external_gateway[version],
+                "routes": [self.snat_cidr[version], self.nosnat_cidr[version], self.bfd_ip[version]],
+            }
+        return args
+
+    def nat_args(self, versions=(4, 6), no_snat=True) -> dict:
+        args = {"netns": self.gateway, "internal_iface": "eth0"}
+        for version in versions:
+            args[f"ipv{version}"] = {"no_snat_sources": [self.nosnat_cidr[version]] if no_snat else []}
+        return args
+
+
+@pytest.fixture
+def gateway_topology(netns_factory):
+    client = netns_factory("cl")
+    external = netns_factory("ex")
+    topo = GatewayTopology(client=client, gateway=f"{client[:-3]}-gw", external=external)
+    try:
+        for version, host in ((4, 32), (6, 128)):
+            netns.addr(client, "lo", f"{topo.snat_source[version]}/{host}")
+            netns.addr(client, "lo", f"{topo.nosnat_source[version]}/{host}")
+            netns.addr(external, "lo", f"{topo.servers[version]}/{host}")
+        topo.build_gateway()
+        servers = [netns.ClientIPServer(external, topo.servers[v], topo.port) for v in (4, 6)]
+    except Exception:
+        netns.delete(topo.gateway)
+        raise
+    yield topo
+    for server in servers:
+        server.stop()
+    netns.delete(topo.gateway)
