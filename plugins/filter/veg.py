@@ -1,0 +1,58 @@
+# -*- coding: utf-8 -*-
+# Copyright: kubeovn.egress_gateway contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters exposing the VpcEgressGateway model (module_utils/_spec.py) to roles and playbooks.
+
+veg_spec   the validated object with every CRD default (apiVersion/kind/metadata/spec)
+veg_names  the names Kube-OVN derives: key, hash, port group, address sets, Deployment, labels
+veg_rows   the NB rows the reconciler keeps for the gateway (same data the module writes)
+
+Each raises AnsibleFilterError with the field path and value of the first invalid field.
+"""
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import desired_rows, parse_gateway
+
+
+def _parse(obj, namespace, name):
+    try:
+        return parse_gateway(obj, namespace=namespace, name=name)
+    except EgressGatewayError as exc:
+        raise AnsibleFilterError(f"invalid VpcEgressGateway: {exc}") from exc
+
+
+def veg_spec(obj, namespace=None, name=None):
+    """``gateway | kubeovn.egress_gateway.veg_spec`` -> the normalised object with defaults."""
+    return _parse(obj, namespace, name).to_manifest()
+
+
+def veg_names(obj, namespace=None, name=None):
+    """``gateway | kubeovn.egress_gateway.veg_names`` -> key, hash, port_group, address_sets, ..."""
+    return _parse(obj, namespace, name).names()
+
+
+def veg_rows(obj, instances, router=None, bfd_port=None, pod_ports=None, subnet_cidrs=None,
+             node_port_groups=None, namespace=None, name=None):
+    """``gateway | kubeovn.egress_gateway.veg_rows(instances, ...)`` -> the desired NB rows.
+
+    router defaults to the gateway's VPC name and bfd_port to ``bfd@<vpc>`` when BFD is on.
+    """
+    gateway = _parse(obj, namespace, name)
+    if bfd_port is None and gateway.bfd.enabled:
+        bfd_port = gateway.default_bfd_port
+    try:
+        rows = desired_rows(gateway, router or gateway.vpc_name, bfd_port, instances, pod_ports or [],
+                            subnet_cidrs or {}, node_port_groups or {})
+    except EgressGatewayError as exc:
+        raise AnsibleFilterError(f"invalid egress gateway input: {exc}") from exc
+    for policy in rows["policies"]:
+        policy["bfd_sessions"] = [list(session) for session in policy["bfd_sessions"]]
+    return rows
+
+
+class FilterModule:
+    def filters(self):
+        return {"veg_spec": veg_spec, "veg_names": veg_names, "veg_rows": veg_rows}

@@ -1,0 +1,250 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A catalogue of invalid VpcEgressGateways and reconciler inputs.
+
+Each case is a valid base (the seed document's gateway1, with BFD and fixed IPs added) with one
+thing broken, the field path the error must name and the offending value it must show. Used by
+the model's unit tests and by the reconciler's functional test (NB unchanged for every case).
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+GOOD_GATEWAY = {
+    "apiVersion": "kubeovn.io/v1",
+    "kind": "VpcEgressGateway",
+    "metadata": {"name": "gateway1", "namespace": "default"},
+    "spec": {
+        "replicas": 2,
+        "externalSubnet": "macvlan1",
+        "internalIPs": ["10.16.0.101", "10.16.0.102"],
+        "externalIPs": ["172.17.0.101", "172.17.0.102"],
+        "bfd": {"enabled": True, "minRX": 100, "minTX": 100, "multiplier": 5},
+        "nodeSelector": [{"matchExpressions": [
+            {"key": "kubernetes.io/hostname", "operator": "In", "values": ["kube-ovn-worker", "kube-ovn-worker2"]},
+        ]}],
+        "selectors": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "default"}}}],
+        "policies": [
+            {"snat": True, "subnets": ["subnet1"]},
+            {"snat": False, "ipBlocks": ["10.18.0.0/16"]},
+        ],
+    },
+}
+
+# Reconciler inputs that go with GOOD_GATEWAY (module parameter names).
+GOOD_INPUTS = {
+    "router": "ovn-cluster",
+    "bfd_port": "bfd@ovn-cluster",
+    "instances": [
+        {"name": "gateway1-b9f8b4448-76lhm", "node": "kube-ovn-worker", "internal_ips": ["10.16.0.101"],
+         "external_ips": ["172.17.0.101"]},
+        {"name": "gateway1-b9f8b4448-zd4dl", "node": "kube-ovn-worker2", "internal_ips": ["10.16.0.102"],
+         "external_ips": ["172.17.0.102"]},
+    ],
+    "pod_ports": ["client-1.default", "client-2.default"],
+    "subnet_cidrs": {"subnet1": "10.17.0.0/16"},
+    "node_port_groups": {},
+}
+
+
+@dataclass
+class Case:
+    id: str
+    field: str
+    value: object
+    gateway: object = None
+    inputs: dict = field(default_factory=dict)
+
+
+def _with(path, value):
+    """GOOD_GATEWAY with the item at ``path`` (a tuple of keys/indexes) set, or deleted if value is DELETE."""
+    obj = copy.deepcopy(GOOD_GATEWAY)
+    target = obj
+    for key in path[:-1]:
+        target = target[key]
+    if value is DELETE:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return obj
+
+
+def _spec(**changes):
+    obj = copy.deepcopy(GOOD_GATEWAY)
+    for key, value in changes.items():
+        if value is DELETE:
+            del obj["spec"][key]
+        else:
+            obj["spec"][key] = value
+    return obj
+
+
+def _inputs(**changes):
+    inputs = copy.deepcopy(GOOD_INPUTS)
+    inputs.update(changes)
+    return inputs
+
+
+DELETE = object()
+S = ("spec",)
+NS_LABELS = S + ("selectors", 0, "namespaceSelector", "matchLabels")
+EXPR = {"key": "tier", "operator": "In", "values": ["web"]}
+LONG = "a" * 64
+
+CASES = [
+    # replicas (CRD: integer 0-10)
+    Case("replicas-too-many", "spec.replicas", 11, _spec(replicas=11, internalIPs=[], externalIPs=[])),
+    Case("replicas-negative", "spec.replicas", -1, _spec(replicas=-1)),
+    Case("replicas-string", "spec.replicas", "2", _spec(replicas="2")),
+    Case("replicas-bool", "spec.replicas", True, _spec(replicas=True)),
+    Case("replicas-float", "spec.replicas", 2.5, _spec(replicas=2.5)),
+    # internalIPs / externalIPs (CEL: at least replicas; entries v4, v6 or "v4,v6")
+    Case("internal-ips-fewer-than-replicas", "spec.internalIPs", ["10.16.0.101", "10.16.0.102"],
+         _spec(replicas=3, externalIPs=[])),
+    Case("external-ips-fewer-than-replicas", "spec.externalIPs", ["172.17.0.101"],
+         _spec(externalIPs=["172.17.0.101"])),
+    Case("internal-ip-malformed", "spec.internalIPs[1]", "10.16.0.300",
+         _spec(internalIPs=["10.16.0.101", "10.16.0.300"])),
+    Case("internal-ip-with-prefix", "spec.internalIPs[0]", "10.16.0.101/16",
+         _spec(internalIPs=["10.16.0.101/16", "10.16.0.102"])),
+    Case("internal-ip-pair-same-family", "spec.internalIPs[0]", "10.16.0.101,10.16.0.103",
+         _spec(internalIPs=["10.16.0.101,10.16.0.103", "10.16.0.102,10.16.0.104"])),
+    Case("internal-ips-mixed-families", "spec.internalIPs[1]", "fd00::102",
+         _spec(internalIPs=["10.16.0.101", "fd00::102"])),
+    Case("internal-ips-mixed-single-and-dual", "spec.internalIPs[1]", "10.16.0.102",
+         _spec(internalIPs=["10.16.0.101,fd00::101", "10.16.0.102"])),
+    Case("internal-ip-duplicate", "spec.internalIPs[1]", "10.16.0.101",
+         _spec(internalIPs=["10.16.0.101", "10.16.0.101"])),
+    Case("internal-ip-duplicate-after-normalising", "spec.internalIPs[1]", "FD00:0::A",
+         _spec(internalIPs=["fd00::a", "FD00:0::A"], externalIPs=[])),
+    Case("internal-ip-duplicate-inside-pairs", "spec.internalIPs[1]", "10.16.0.102,fd00::1",
+         _spec(internalIPs=["10.16.0.101,fd00::1", "10.16.0.102,fd00::1"])),
+    Case("external-ip-also-internal", "spec.externalIPs[1]", "10.16.0.102",
+         _spec(externalIPs=["172.17.0.101", "10.16.0.102"])),
+    Case("internal-ip-v4-mapped", "spec.internalIPs[0]", "::ffff:10.16.0.101",
+         _spec(internalIPs=["::ffff:10.16.0.101", "::ffff:10.16.0.102"])),
+    Case("internal-ip-three-addresses", "spec.internalIPs[0]", "10.16.0.101,fd00::1,fd00::2",
+         _spec(internalIPs=["10.16.0.101,fd00::1,fd00::2", "10.16.0.102"])),
+    Case("internal-ips-not-a-list", "spec.internalIPs", "10.16.0.101,10.16.0.102",
+         _spec(internalIPs="10.16.0.101,10.16.0.102")),
+    Case("internal-ip-integer", "spec.internalIPs[0]", 168820837, _spec(internalIPs=[168820837, "10.16.0.102"])),
+    Case("internal-ip-whitespace", "spec.internalIPs[0]", " 10.16.0.101",
+         _spec(internalIPs=[" 10.16.0.101", "10.16.0.102"])),
+    Case("external-ip-multicast", "spec.externalIPs[0]", "224.0.0.5",
+         _spec(externalIPs=["224.0.0.5", "172.17.0.102"])),
+    # policies[].ipBlocks (ipv4 | ipv6 | cidr) and subnets
+    Case("ip-block-prefix-too-long", "spec.policies[1].ipBlocks[0]", "10.18.0.0/33",
+         _with(S + ("policies", 1, "ipBlocks"), ["10.18.0.0/33"])),
+    Case("ip-block-v6-prefix-on-v4", "spec.policies[1].ipBlocks[0]", "10.18.0.0/64",
+         _with(S + ("policies", 1, "ipBlocks"), ["10.18.0.0/64"])),
+    Case("ip-block-host-bits", "spec.policies[1].ipBlocks[0]", "10.18.0.1/16",
+         _with(S + ("policies", 1, "ipBlocks"), ["10.18.0.1/16"])),
+    Case("ip-block-match-injection", "spec.policies[1].ipBlocks[0]", "10.18.0.0/16 || 1",
+         _with(S + ("policies", 1, "ipBlocks"), ["10.18.0.0/16 || 1"])),
+    Case("ip-block-v4-mapped-v6", "spec.policies[1].ipBlocks[1]", "::ffff:10.19.0.0/112",
+         _with(S + ("policies", 1, "ipBlocks"), ["10.18.0.0/16", "::ffff:10.19.0.0/112"])),
+    Case("ip-block-two-families-in-one", "spec.policies[1].ipBlocks[0]", "10.18.0.0/16,fd00::/64",
+         _with(S + ("policies", 1, "ipBlocks"), ["10.18.0.0/16,fd00::/64"])),
+    Case("ip-block-leading-zero-prefix", "spec.policies[1].ipBlocks[0]", "10.18.0.0/016",
+         _with(S + ("policies", 1, "ipBlocks"), ["10.18.0.0/016"])),
+    Case("ip-block-duplicate", "spec.policies[1].ipBlocks[1]", "10.18.0.0/16",
+         _with(S + ("policies", 1, "ipBlocks"), ["10.18.0.0/16", "10.18.0.0/16"])),
+    Case("ip-blocks-not-a-list", "spec.policies[1].ipBlocks", "10.18.0.0/16",
+         _with(S + ("policies", 1, "ipBlocks"), "10.18.0.0/16")),
+    Case("policy-without-ip-blocks-or-subnets", "spec.policies[1]", {"snat": False},
+         _with(S + ("policies", 1), {"snat": False})),
+    Case("policy-unknown-field", "spec.policies[1].ipblocks", ["10.18.0.0/16"],
+         _with(S + ("policies", 1), {"ipblocks": ["10.18.0.0/16"]})),
+    Case("policy-snat-string", "spec.policies[0].snat", "yes", _with(S + ("policies", 0, "snat"), "yes")),
+    Case("policy-subnet-bad-name", "spec.policies[0].subnets[0]", "Subnet_1",
+         _with(S + ("policies", 0, "subnets"), ["Subnet_1"])),
+    Case("policy-subnet-injection", "spec.policies[0].subnets[0]", "subnet1 || 1",
+         _with(S + ("policies", 0, "subnets"), ["subnet1 || 1"])),
+    Case("policy-subnet-empty", "spec.policies[0].subnets[0]", "", _with(S + ("policies", 0, "subnets"), [""])),
+    # selectors (CEL: each selector needs labels or expressions; CEL: policies or selectors)
+    Case("neither-policies-nor-selectors", "spec", {"policies": [], "selectors": []},
+         _spec(policies=[], selectors=[])),
+    Case("selector-empty", "spec.selectors[0]", {}, _spec(selectors=[{}])),
+    Case("namespace-selector-empty", "spec.selectors[0].namespaceSelector", {},
+         _with(S + ("selectors", 0, "namespaceSelector"), {})),
+    Case("pod-selector-empty-labels", "spec.selectors[0].podSelector", {"matchLabels": {}},
+         _spec(selectors=[{"podSelector": {"matchLabels": {}}}])),
+    Case("label-key-injection", "spec.selectors[0].namespaceSelector.matchLabels.app || 1 == 1", "app || 1 == 1",
+         _with(NS_LABELS, {"app || 1 == 1": "x"})),
+    Case("label-value-address-set-reference", "spec.selectors[0].namespaceSelector.matchLabels.app",
+         "$VEG.8ca38ae7da18_ip4", _with(NS_LABELS, {"app": "$VEG.8ca38ae7da18_ip4"})),
+    Case("label-value-too-long", "spec.selectors[0].namespaceSelector.matchLabels.app", LONG,
+         _with(NS_LABELS, {"app": LONG})),
+    Case("label-key-bad-prefix", "spec.selectors[0].namespaceSelector.matchLabels.Kubernetes.IO/name",
+         "Kubernetes.IO/name", _with(NS_LABELS, {"Kubernetes.IO/name": "x"})),
+    Case("label-value-not-string", "spec.selectors[0].namespaceSelector.matchLabels.app", 1,
+         _with(NS_LABELS, {"app": 1})),
+    Case("expression-unknown-operator", "spec.selectors[0].podSelector.matchExpressions[0].operator", "Like",
+         _spec(selectors=[{"podSelector": {"matchExpressions": [dict(EXPR, operator="Like")]}}])),
+    Case("expression-in-without-values", "spec.selectors[0].podSelector.matchExpressions[0].values", [],
+         _spec(selectors=[{"podSelector": {"matchExpressions": [dict(EXPR, values=[])]}}])),
+    Case("expression-exists-with-values", "spec.selectors[0].podSelector.matchExpressions[0].values", ["web"],
+         _spec(selectors=[{"podSelector": {"matchExpressions": [dict(EXPR, operator="Exists")]}}])),
+    Case("expression-without-key", "spec.selectors[0].podSelector.matchExpressions[0].key", None,
+         _spec(selectors=[{"podSelector": {"matchExpressions": [{"operator": "Exists"}]}}])),
+    Case("selectors-not-a-list", "spec.selectors", {"namespaceSelector": {}},
+         _spec(selectors={"namespaceSelector": {}})),
+    # trafficPolicy (enum Local | Cluster)
+    Case("traffic-policy-lower-case", "spec.trafficPolicy", "local", _spec(trafficPolicy="local")),
+    Case("traffic-policy-unknown", "spec.trafficPolicy", "Global", _spec(trafficPolicy="Global")),
+    # bfd (integers 1-3600000)
+    Case("bfd-min-rx-zero", "spec.bfd.minRX", 0, _with(S + ("bfd", "minRX"), 0)),
+    Case("bfd-min-tx-too-large", "spec.bfd.minTX", 3600001, _with(S + ("bfd", "minTX"), 3600001)),
+    Case("bfd-multiplier-string", "spec.bfd.multiplier", "3", _with(S + ("bfd", "multiplier"), "3")),
+    Case("bfd-enabled-string", "spec.bfd.enabled", "true", _with(S + ("bfd", "enabled"), "true")),
+    Case("bfd-misspelt-field", "spec.bfd.minRx", 100, _with(S + ("bfd",), {"enabled": True, "minRx": 100})),
+    # names, subnets, VPC, prefix, image
+    Case("spec-unknown-field", "spec.replica", 2, _with(S + ("replica",), 2)),
+    Case("external-subnet-missing", "spec.externalSubnet", None, _spec(externalSubnet=DELETE)),
+    Case("external-subnet-injection", "spec.externalSubnet", "macvlan1;reboot", _spec(externalSubnet="macvlan1;reboot")),
+    Case("vpc-upper-case", "spec.vpc", "VPC1", _spec(vpc="VPC1")),
+    Case("internal-subnet-too-long", "spec.internalSubnet", "s" * 254, _spec(internalSubnet="s" * 254)),
+    Case("prefix-bad-characters", "spec.prefix", "Veg_", _spec(prefix="Veg_")),
+    Case("prefix-plus-name-too-long", "spec.prefix", "p" * 250 + "-", _spec(prefix="p" * 250 + "-")),
+    Case("image-with-whitespace", "spec.image", "kube-ovn:v1.14.0 --privileged",
+         _spec(image="kube-ovn:v1.14.0 --privileged")),
+    Case("name-too-long-for-label", "metadata.name", LONG, _with(("metadata", "name"), LONG)),
+    Case("name-match-injection", "metadata.name", "gw1 || ip4", _with(("metadata", "name"), "gw1 || ip4")),
+    Case("name-upper-case", "metadata.name", "Gateway1", _with(("metadata", "name"), "Gateway1")),
+    Case("name-missing", "metadata.name", None, _with(("metadata",), {"namespace": "default"})),
+    Case("namespace-with-dot", "metadata.namespace", "kube.system", _with(("metadata", "namespace"), "kube.system")),
+    Case("api-version-wrong", "apiVersion", "kubeovn.io/v2", _with(("apiVersion",), "kubeovn.io/v2")),
+    Case("kind-wrong", "kind", "VpcNatGateway", _with(("kind",), "VpcNatGateway")),
+    Case("spec-not-a-mapping", "spec", ["externalSubnet"], _with(("spec",), ["externalSubnet"])),
+    Case("spec-missing", "spec", None, _with(("spec",), DELETE)),
+    Case("top-level-unknown-field", "specs", {}, _with(("specs",), {})),
+    Case("yaml-syntax-error", "spec", "spec: [unclosed", "spec: [unclosed"),
+    # nodeSelector (NodeSelectorTerm)
+    Case("node-selector-empty-term", "spec.nodeSelector[0]", {}, _spec(nodeSelector=[{}])),
+    Case("node-selector-gt-not-integer", "spec.nodeSelector[0].matchExpressions[0].values", ["two"],
+         _spec(nodeSelector=[{"matchExpressions": [{"key": "cores", "operator": "Gt", "values": ["two"]}]}])),
+    Case("node-selector-unknown-operator", "spec.nodeSelector[0].matchFields[0].operator", "Equals",
+         _spec(nodeSelector=[{"matchFields": [{"key": "metadata.name", "operator": "Equals", "values": ["n"]}]}])),
+    Case("node-selector-not-a-list", "spec.nodeSelector", {"matchLabels": {"a": "b"}},
+         _spec(nodeSelector={"matchLabels": {"a": "b"}})),
+    # reconciler inputs
+    Case("bfd-without-bfd-port", "spec.bfd.enabled", True, GOOD_GATEWAY, _inputs(bfd_port="")),
+    Case("instance-node-injection", "instances[1].node", "w2 || 1",
+         GOOD_GATEWAY, _inputs(instances=[GOOD_INPUTS["instances"][0],
+                                          dict(GOOD_INPUTS["instances"][1], node="w2 || 1")])),
+    Case("instance-bad-internal-ip", "instances[0].internal_ips[0]", "10.16.0.1011",
+         GOOD_GATEWAY, _inputs(instances=[dict(GOOD_INPUTS["instances"][0], internal_ips=["10.16.0.1011"])])),
+    Case("instances-same-nexthop", "instances[1].internal_ips", "10.16.0.101",
+         GOOD_GATEWAY, _inputs(instances=[GOOD_INPUTS["instances"][0],
+                                          dict(GOOD_INPUTS["instances"][1], internal_ips=["10.16.0.101"])])),
+    Case("instance-without-internal-ip", "instances[0].internal_ips", [],
+         GOOD_GATEWAY, _inputs(instances=[dict(GOOD_INPUTS["instances"][0], internal_ips=[])])),
+    Case("policy-subnet-without-cidr", "spec.policies[0].subnets[0]", "subnet1", GOOD_GATEWAY,
+         _inputs(subnet_cidrs={})),
+    Case("subnet-cidr-malformed", "subnet_cidrs.subnet1[0]", "10.17.0.0/99", GOOD_GATEWAY,
+         _inputs(subnet_cidrs={"subnet1": "10.17.0.0/99"})),
+    Case("node-port-group-injection", "node_port_groups.kube-ovn-worker", "node.w1_ip4 || 1", GOOD_GATEWAY,
+         _inputs(node_port_groups={"kube-ovn-worker": "node.w1_ip4 || 1"})),
+    Case("pod-port-not-a-string", "pod_ports[1]", 7, GOOD_GATEWAY, _inputs(pod_ports=["client-1.default", 7])),
+]
