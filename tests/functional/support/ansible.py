@@ -46,6 +46,7 @@ def run_module(name: str, args: dict, check: bool = False, diff: bool = False) -
         text=True,
         env=ansible_env(),
         timeout=300,
+        check=False,
     )
     try:
         result = json.loads(proc.stdout)
@@ -63,7 +64,8 @@ def run_playbook(playbook: str | os.PathLike, *args: str, extra_vars: dict | Non
     cmd = [str(REPO / ".venv" / "bin" / "ansible-playbook"), str(playbook), *args]
     if extra_vars:
         cmd += ["-e", json.dumps(extra_vars)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=ansible_env(env), timeout=timeout, cwd=REPO)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=ansible_env(env), timeout=timeout, cwd=REPO,
+                          check=False)
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed (rc={proc.returncode})\n{proc.stdout}\n{proc.stderr}")
     return proc
