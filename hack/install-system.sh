@@ -11,6 +11,8 @@ packages=(
   etcd-server etcd-client golang-go rsync make dpkg-dev golang-github-modern-go-reflect2-dev
   # fetching Debian packages for the OVN 25.03 private root, building the EE context
   openssl ca-certificates xz-utils zstd binutils python3-venv
+  # ansible-test sanity runs shellcheck on the shell scripts
+  shellcheck
 )
 
 missing=()

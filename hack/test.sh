@@ -19,6 +19,8 @@ repo=$PWD
 logs=$repo/build/test-logs
 mkdir -p "$logs"
 
+# ansible-test runs on the venv's Python (3.11 on Debian 12, 3.13 on Debian 13)
+python_version=$(.venv/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 all_stages=(changelog sanity units pytest lint molecule packaging)
 # The copy ansible-test works in (it resolves symlinks, so build/collections' link does not do).
 test_root=$repo/build/ansible_collections/kubeovn/egress_gateway
@@ -72,7 +74,7 @@ stage_sanity() {
     install_get_pip_standin
     cd "$test_root"
     # shellcheck disable=SC2086
-    ansible-test sanity --venv --python 3.11 --color no ${SANITY_ARGS:-} 2>&1
+    ansible-test sanity --venv --python "$python_version" --color no ${SANITY_ARGS:-} 2>&1
   ) 9>"$repo/build/ansible_collections.lock" > "$logs/sanity.log"
   status=$?
   grep -Ev "$pip_noise" "$logs/sanity.log"
@@ -93,7 +95,7 @@ stage_units() {
     sync_test_root
     install_get_pip_standin
     cd "$test_root"
-    ansible-test units --venv --python 3.11 --color no 2>&1
+    ansible-test units --venv --python "$python_version" --color no 2>&1
   ) 9>"$repo/build/ansible_collections.lock" > "$logs/units.log"
   status=$?
   grep -Ev "$pip_noise" "$logs/units.log"
