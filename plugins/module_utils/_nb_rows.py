@@ -18,6 +18,9 @@ API (stable; only additive changes)::
         merge    map columns (e.g. ("external_ids",)) merged into the existing value instead of
                  replacing it.
         state    "absent": delete every row with this identity (unlinking it from its parent).
+        create   False: the row must exist (only updated); else "unknown <table> '<key>'".
+        prune_children  delete this row's non-root children (PARENTS) that no Want identifies.
+        A key may use "_uuid" (uuid.UUID) to name an existing row.
     ref(table, parent=None, **key) -> Ref
     owned_by(**external_ids) -> predicate(row dict) true when the row's external_ids hold them all
 
@@ -95,6 +98,8 @@ class Want:
     parent: Ref | None = None
     merge: tuple = ()
     state: str = "present"
+    create: bool = True          # False: the row must exist already ("unknown <table> <key>")
+    prune_children: bool = False  # delete this row's non-root children that no Want identifies
 
     @property
     def ref(self):
@@ -157,7 +162,8 @@ class Snapshot:
         """uuids of rows of table whose key columns equal key (within a set of uuids if given)."""
         rows = self.rows(table)
         uuids = rows.keys() if within is None else [u for u in within if u in rows]
-        return sorted((u for u in uuids if all(_same(rows[u].get(c), v) for c, v in key.items())), key=str)
+        return sorted((u for u in uuids
+                       if all(_same(u if c == "_uuid" else rows[u].get(c), v) for c, v in key.items())), key=str)
 
 
 def _column_of(ovs_type):
@@ -315,9 +321,23 @@ class _Planner:
                 self.plan_absent(want)
             else:
                 rows[want.label] = self.plan_present(want)
+        for want in present:
+            if want.prune_children:
+                self.plan_prune(want)
         for table, predicate in self.owned.items():
             self.plan_owned_deletes(table, predicate)
         return Plan(self.changes, rows)
+
+    def plan_prune(self, want):
+        found = self.identify(want)
+        if not found:
+            return
+        for child_table, (parent_table, parent_column) in PARENTS.items():
+            if parent_table != want.table or not self.snap.has_table(child_table):
+                continue
+            for child in self._children(child_table, found[0]):
+                if child not in self.matched and child in self.snap.rows(child_table):
+                    self.delete(child_table, child)
 
     def identify(self, want):
         within = None
@@ -334,7 +354,7 @@ class _Planner:
         return self.snap.find(want.table, want.key, within)
 
     def pending_if_missing(self, want):
-        if not self.identify(want):
+        if want.create and not self.identify(want):
             self.pending[want.ref] = Pending(want.label)
 
     def plan_absent(self, want):
@@ -362,6 +382,9 @@ class _Planner:
             parent = self.resolve_ref(want.parent)
         found = self.identify(want)
         wanted = {c: self.resolve(v) for c, v in want.columns.items()}
+        if not found and not want.create:
+            what = " ".join(str(v) for v in want.key.values())
+            raise EgressGatewayError(f"unknown {want.table} {what!r}", value=what)
         if not found:
             columns = dict(want.key, **wanted)
             link = None

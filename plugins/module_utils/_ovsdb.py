@@ -22,6 +22,7 @@ API (stable; only additive changes)::
         conn.schema_version             # "7.11.0"
         conn.has_column(t, c)           # bool
         conn.require(t, c, what)        # EgressGatewayError naming the OVN version needed
+        conn.set_condition(t, clauses)  # monitor other rows of t (server-side), wait for them
         conn.snapshot()                 # _nb_rows.Snapshot of what is monitored (lazy per table)
         conn.commit(build)              # build(txn, idl) fills one python-ovs Transaction;
                                         #   returns (status, txn) with status "success",
@@ -261,6 +262,13 @@ class NbConnection:
             self.idl.wait(poller)
             poller.timer_wait(max(1, int((deadline - time.monotonic()) * 1000)))
             poller.block()
+
+    def set_condition(self, table, cond):
+        """Change what is monitored of a table (server-side condition) and wait for the rows."""
+        self.conditions[table] = cond
+        self.idl.cond_change(table, cond)
+        self._run_until(lambda: not self.idl.cond_changed and self._conditions_acked(),
+                        time.monotonic() + self.timeout, f"monitoring {table}")
 
     def wait_for_change(self):
         """After TRY_AGAIN (a concurrent change or a leader change): wait for a fresh replica."""
