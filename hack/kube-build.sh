@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Build kube-apiserver and kube-controller-manager for the test harness (tests/functional/support/kube.py)
+# from Debian bookworm's `kubernetes` source package, which carries the full upstream tree with vendor/.
+# The binaries are cached outside the clone, keyed by source version + patch + Go version:
+#   ${XDG_CACHE_HOME:-~/.cache}/kubeovn-egress-gateway/kube/<key>/bin/{kube-apiserver,kube-controller-manager}
+# A rerun with the same key is a no-op. The source is fetched with a private apt configuration
+# (deb-src for bookworm only there), so the system's apt sources and lists are never changed.
+# Prints the bin folder on its last line.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+
+# bookworm's version; pinned so the cache key is known without asking the mirror.
+source_version=${KUBE_SOURCE_VERSION:-1.20.5+really1.20.2-1.1+deb12u1}
+reflect2_dir=/usr/share/gocode/src/github.com/modern-go/reflect2
+targets=(cmd/kube-apiserver cmd/kube-controller-manager)
+
+# The patch: vendored modern-go/reflect2 v1.0.1 crashes the apiserver on the first custom-resource
+# write under Go >= 1.18 (fatal error: fault in UnsafeMapType.UnsafeIterate); use Debian's v1.0.2.
+patch_reflect2() {
+  local tree=$1 vendored=$1/vendor/github.com/modern-go/reflect2
+  find "$vendored" -maxdepth 1 -type f \( -name '*.go' -o -name '*.s' \) -delete
+  find "$reflect2_dir" -maxdepth 1 -type f \( -name '*.go' -o -name '*.s' \) ! -name '*_test.go' \
+    -exec cp {} "$vendored/" \;
+  sed -i 's|github.com/modern-go/reflect2 v1.0.1|github.com/modern-go/reflect2 v1.0.2|g' "$tree/vendor/modules.txt"
+  grep -q '^# github.com/modern-go/reflect2 v1.0.2' "$tree/vendor/modules.txt"
+}
+
+[ -d "$reflect2_dir" ] || { echo "kube-build: $reflect2_dir missing (run hack/install-system.sh)" >&2; exit 1; }
+reflect2_version=$(dpkg-query -W -f='${Version}' golang-github-modern-go-reflect2-dev)
+go_version=$(go env GOVERSION)
+patch_sum=$( (declare -f patch_reflect2; echo "$reflect2_version") | sha256sum | cut -c1-12)
+key=$(echo "${source_version}_${go_version}_reflect2-${patch_sum}" | tr -c 'A-Za-z0-9._\n-' '_')
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/kubeovn-egress-gateway/kube
+out=$cache/$key
+if [ -x "$out/bin/kube-apiserver" ] && [ -x "$out/bin/kube-controller-manager" ]; then
+  echo "kube: cached ($key)" >&2
+  echo "$out/bin"
+  exit 0
+fi
+
+# Private apt state with a deb-src line for bookworm (the mirror the machine already uses).
+mirror=$(grep -hoE '^URIs:[[:space:]]*\S+' /etc/apt/sources.list.d/*.sources 2>/dev/null \
+           | awk '{print $2}' | grep -v -- '-security' | head -n1 || true)
+if [ -z "$mirror" ]; then
+  mirror=$(grep -hoE '^deb(-src)?[[:space:]]+\S+' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
+             | awk '{print $2}' | grep -v -- '-security' | head -n1 || true)
+fi
+[ -n "$mirror" ] || { echo "kube-build: no Debian mirror found in /etc/apt" >&2; exit 1; }
+apt_state=${XDG_CACHE_HOME:-$HOME/.cache}/kubeovn-egress-gateway/apt-bookworm-src
+mkdir -p "$apt_state/lists/partial" "$apt_state/archives/partial"
+echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror bookworm main" > "$apt_state/sources.list"
+apt_opts=(
+  -o "Dir::Etc::sourcelist=$apt_state/sources.list" -o "Dir::Etc::sourceparts=-"
+  -o "Dir::State::Lists=$apt_state/lists" -o "Dir::Cache=$apt_state"
+  -o "Dir::Cache::archives=$apt_state/archives" -o "APT::Sandbox::User=root"
+  -o "Debug::NoLocking=1"
+)
+
+# The downloaded source package is kept (34 MB) so a new patch or Go version does not refetch it.
+sources=$cache/source-$(echo "$source_version" | tr -c 'A-Za-z0-9._\n-' '_')
+if ! ls "$sources"/kubernetes_*.dsc >/dev/null 2>&1; then
+  echo "kube: fetching kubernetes $source_version source (bookworm)" >&2
+  mkdir -p "$sources.tmp"
+  apt-get "${apt_opts[@]}" update -qq
+  (cd "$sources.tmp" && apt-get "${apt_opts[@]}" source -qq --download-only "kubernetes=$source_version" >&2)
+  mv "$sources.tmp" "$sources"
+fi
+work=$cache/build-$key
+rm -rf "$work"
+mkdir -p "$work"
+trap 'rm -rf "$work"' EXIT
+# --no-check: apt already verified the files against the signed Sources index.
+dpkg-source -x --no-check "$sources"/kubernetes_*.dsc "$work/src" >/dev/null
+patch_reflect2 "$work/src"
+
+echo "kube: building ${targets[*]} (about 5 minutes on 2 cores)" >&2
+(cd "$work/src" && GOPROXY=off GOTOOLCHAIN=local CGO_ENABLED=0 \
+  make WHAT="${targets[*]}" >"$work/build.log" 2>&1) \
+  || { tail -n 40 "$work/build.log" >&2; echo "kube-build: make failed" >&2; exit 1; }
+
+mkdir -p "$out.tmp/bin"
+cp "$work/src/_output/bin/kube-apiserver" "$work/src/_output/bin/kube-controller-manager" "$out.tmp/bin/"
+rm -rf "$out"
+mv "$out.tmp" "$out"
+"$out/bin/kube-apiserver" --version >&2
+echo "$out/bin"

@@ -1,0 +1,224 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The gateway Deployment as Kube-OVN v1.14 builds it (kube-ovn-behaviour.md §1.4) and what pods report."""
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import parse_gateway
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._workload import (
+    AGENT_COMMAND, HASH_ANNOTATION, WorkloadContext, build_deployment, deployment_is_ready, gateway_status,
+    generate_hash, needs_update, pod_instances, status_table,
+)
+
+GATEWAY1 = {
+    "apiVersion": "kubeovn.io/v1", "kind": "VpcEgressGateway",
+    "metadata": {"name": "gateway1", "namespace": "default"},
+    "spec": {
+        "replicas": 2, "prefix": "veg-", "externalSubnet": "macvlan1",
+        "internalIPs": ["10.16.0.101", "10.16.0.102"],
+        "externalIPs": ["172.17.0.101", "172.17.0.102"],
+        "nodeSelector": [{"matchLabels": {"zone": "a", "egress": "true"},
+                          "matchExpressions": [{"key": "kubernetes.io/hostname", "operator": "In",
+                                                "values": ["kube-ovn-worker"]}]}],
+        "selectors": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "default"}}}],
+        "policies": [{"snat": True, "subnets": ["subnet1"]}, {"snat": False, "ipBlocks": ["10.18.0.0/16"]}],
+    },
+}
+CTX = WorkloadContext(
+    image="registry.example/ee:1", internal_subnet="ovn-default", internal_gateway="10.16.0.1",
+    external_provider="eth1.default", external_gateway="172.17.0.1",
+    snat_cidrs=("10.17.0.0/16",), forward_cidrs=("10.18.0.0/16",), owner_uid="uid-1",
+)
+
+
+def deployment(obj=GATEWAY1, ctx=CTX):
+    return build_deployment(parse_gateway(copy.deepcopy(obj)), ctx)
+
+
+def with_spec(**changes):
+    obj = copy.deepcopy(GATEWAY1)
+    obj["spec"].update(changes)
+    return obj
+
+
+def test_layout_matches_kube_ovn():
+    d = deployment()
+    labels = {"app": "vpc-egress-gateway", "ovn.kubernetes.io/vpc-egress-gateway": "gateway1"}
+    assert d["metadata"]["name"] == "veg-gateway1"
+    assert d["metadata"]["namespace"] == "default"
+    assert d["metadata"]["labels"] == labels
+    assert d["metadata"]["ownerReferences"][0]["uid"] == "uid-1"
+    assert d["spec"]["replicas"] == 2
+    assert d["spec"]["selector"] == {"matchLabels": labels}
+    assert d["spec"]["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}}
+    pod = d["spec"]["template"]["spec"]
+    assert pod["terminationGracePeriodSeconds"] == 0
+    assert pod["volumes"] == [{"name": "usr-local-sbin", "emptyDir": {}}]
+    anti = pod["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+    assert anti == [{"labelSelector": {"matchLabels": labels}, "topologyKey": "kubernetes.io/hostname"}]
+    [gateway] = pod["containers"]
+    assert gateway["name"] == "gateway" and gateway["command"] == ["sleep", "infinity"]
+    assert gateway["securityContext"]["runAsUser"] == 65534
+    assert gateway["securityContext"]["capabilities"] == {"add": ["NET_ADMIN", "NET_RAW"], "drop": ["ALL"]}
+
+
+def test_node_affinity_match_labels_become_sorted_in_expressions():
+    terms = deployment()["spec"]["template"]["spec"]["affinity"]["nodeAffinity"][
+        "requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+    assert terms == [{"matchExpressions": [
+        {"key": "egress", "operator": "In", "values": ["true"]},
+        {"key": "zone", "operator": "In", "values": ["a"]},
+        {"key": "kubernetes.io/hostname", "operator": "In", "values": ["kube-ovn-worker"]},
+    ]}]
+
+
+def test_no_node_selector_no_node_affinity():
+    obj = with_spec()
+    del obj["spec"]["nodeSelector"]
+    assert "nodeAffinity" not in deployment(obj)["spec"]["template"]["spec"]["affinity"]
+
+
+def test_pod_annotations():
+    annotations = deployment()["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["k8s.v1.cni.cncf.io/networks"] == "default/eth1"
+    assert annotations["ovn.kubernetes.io/logical_switch"] == "ovn-default"
+    assert annotations["ovn.kubernetes.io/ip_pool"] == "10.16.0.101;10.16.0.102"
+    assert annotations["eth1.default.kubernetes.io/ip_pool"] == "172.17.0.101;172.17.0.102"
+    assert json.loads(annotations["ovn.kubernetes.io/routes"]) == [
+        {"dst": "10.17.0.0/16", "gw": "10.16.0.1"}, {"dst": "10.18.0.0/16", "gw": "10.16.0.1"}]
+    assert json.loads(annotations["eth1.default.kubernetes.io/routes"]) == [{"dst": "0.0.0.0/0", "gw": "172.17.0.1"}]
+
+
+def test_init_container_runs_the_agent_with_kube_ovn_env():
+    [init] = deployment()["spec"]["template"]["spec"]["initContainers"]
+    assert init["name"] == "init"
+    assert init["command"] == list(AGENT_COMMAND)
+    assert init["securityContext"] == {"privileged": True}
+    assert init["volumeMounts"] == [{"name": "usr-local-sbin", "mountPath": "/usr/local/sbin"}]
+    assert init["env"] == [
+        {"name": "INTERNAL_GATEWAY_IPV4", "value": "10.16.0.1"},
+        {"name": "EXTERNAL_GATEWAY_IPV4", "value": "172.17.0.1"},
+        {"name": "NO_SNAT_SOURCES_IPV4", "value": "10.18.0.0/16"},
+    ]
+
+
+def test_dual_stack_env_and_routes():
+    ctx = WorkloadContext(image="i", internal_subnet="ovn-default", internal_gateway="10.16.0.1,fd00:10:16::1",
+                          external_provider="eth1.default", external_gateway="172.17.0.1,fd72::1",
+                          forward_cidrs=("fd18::/64", "10.18.0.0/16"), bfd_ip="10.255.255.255,fdff::1")
+    obj = with_spec(bfd={"enabled": True}, internalIPs=[], externalIPs=[])
+    d = deployment(obj, ctx)
+    env = {e["name"]: e["value"] for e in d["spec"]["template"]["spec"]["initContainers"][0]["env"]}
+    assert env == {"INTERNAL_GATEWAY_IPV4": "10.16.0.1", "EXTERNAL_GATEWAY_IPV4": "172.17.0.1",
+                   "NO_SNAT_SOURCES_IPV4": "10.18.0.0/16", "INTERNAL_GATEWAY_IPV6": "fd00:10:16::1",
+                   "EXTERNAL_GATEWAY_IPV6": "fd72::1", "NO_SNAT_SOURCES_IPV6": "fd18::/64"}
+    annotations = d["spec"]["template"]["metadata"]["annotations"]
+    routes = json.loads(annotations["ovn.kubernetes.io/routes"])
+    assert {"dst": "10.255.255.255/32", "gw": "10.16.0.1"} in routes
+    assert {"dst": "fdff::1/128", "gw": "fd00:10:16::1"} in routes
+    assert {"dst": "fd18::/64", "gw": "fd00:10:16::1"} in routes
+    assert json.loads(annotations["eth1.default.kubernetes.io/routes"]) == [
+        {"dst": "0.0.0.0/0", "gw": "172.17.0.1"}, {"dst": "::/0", "gw": "fd72::1"}]
+    assert "ovn.kubernetes.io/ip_pool" not in annotations
+
+
+def test_bfdd_replaces_gateway_container():
+    ctx = WorkloadContext(**{**CTX.__dict__, "bfd_ip": "10.255.255.255"})
+    d = deployment(with_spec(bfd={"enabled": True, "minRX": 100, "minTX": 200, "multiplier": 5}), ctx)
+    [bfdd] = d["spec"]["template"]["spec"]["containers"]
+    assert bfdd["name"] == "bfdd"
+    env = {e["name"]: e.get("value", e.get("valueFrom")) for e in bfdd["env"]}
+    assert env == {"POD_IPS": {"fieldRef": {"fieldPath": "status.podIPs"}}, "BFD_PEER_IPS": "10.255.255.255",
+                   "BFD_MIN_TX": "200", "BFD_MIN_RX": "100", "BFD_MULTI": "5"}
+    assert bfdd["securityContext"]["capabilities"]["add"] == ["NET_ADMIN", "NET_BIND_SERVICE", "NET_RAW"]
+    assert bfdd["startupProbe"]["failureThreshold"] == 1
+    assert bfdd["readinessProbe"]["exec"]["command"] == ["bfdd-control", "status"]
+
+
+def test_bfd_without_vpc_bfd_port_is_refused():
+    with pytest.raises(EgressGatewayError, match="no BFD port IP"):
+        deployment(with_spec(bfd={"enabled": True}))
+
+
+def test_provider_must_be_a_nad():
+    ctx = WorkloadContext(**{**CTX.__dict__, "external_provider": "ovn"})
+    with pytest.raises(EgressGatewayError, match="<nad>.<namespace>"):
+        deployment(ctx=ctx)
+
+
+def test_missing_external_gateway_family_is_refused():
+    ctx = WorkloadContext(**{**CTX.__dict__, "internal_gateway": "10.16.0.1,fd00::1"})
+    with pytest.raises(EgressGatewayError, match="IPv6 gateway"):
+        deployment(ctx=ctx)
+
+
+def test_hash_ignores_replicas_and_tracks_the_template():
+    one, three = deployment(with_spec(replicas=2)), deployment(with_spec(replicas=3, internalIPs=[], externalIPs=[]))
+    base = deployment(with_spec(internalIPs=[], externalIPs=[]))
+    assert one["metadata"]["annotations"][HASH_ANNOTATION] != base["metadata"]["annotations"][HASH_ANNOTATION]
+    assert three["metadata"]["annotations"][HASH_ANNOTATION] == base["metadata"]["annotations"][HASH_ANNOTATION]
+    assert generate_hash(base) == base["metadata"]["annotations"][HASH_ANNOTATION]
+
+
+def test_update_rule():
+    desired = deployment()
+    assert needs_update(None, desired)
+    existing = copy.deepcopy(desired)
+    existing["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = "1"
+    existing["spec"]["template"]["spec"]["schedulerName"] = "default-scheduler"  # server defaults do not matter
+    assert not needs_update(existing, desired)
+    existing["spec"]["replicas"] = 3
+    assert needs_update(existing, desired)
+    existing["spec"]["replicas"] = 2
+    existing["metadata"]["annotations"][HASH_ANNOTATION] = "000000000000"
+    assert needs_update(existing, desired)
+
+
+def pod(name, node, ips, external=None, ready=True, deleting=False):
+    status = [{"name": "kube-ovn", "ips": ips, "default": True}]
+    if external:
+        status.append({"name": "default/eth1", "interface": "net1", "ips": external})
+    return {
+        "metadata": {"name": name, "annotations": {"k8s.v1.cni.cncf.io/network-status": json.dumps(status)},
+                     **({"deletionTimestamp": "2026-01-01T00:00:00Z"} if deleting else {})},
+        "spec": {"nodeName": node},
+        "status": {"podIPs": [{"ip": ip} for ip in ips],
+                   "conditions": [{"type": "Ready", "status": "True" if ready else "False"}]},
+    }
+
+
+def test_pod_instances():
+    pods = [pod("b", "n2", ["10.16.0.13", "fd00::13"], ["172.17.0.13"]), pod("a", "n1", ["10.16.0.12"], ["172.17.0.12"]),
+            pod("c", "n3", ["10.16.0.14"], deleting=True), {"metadata": {"name": "pending"}, "spec": {}, "status": {}}]
+    assert pod_instances(pods, "eth1.default") == [
+        {"name": "a", "node": "n1", "ready": True, "internal_ips": ["10.16.0.12"], "external_ips": ["172.17.0.12"]},
+        {"name": "b", "node": "n2", "ready": True, "internal_ips": ["10.16.0.13", "fd00::13"],
+         "external_ips": ["172.17.0.13"]},
+    ]
+
+
+def test_status_and_table():
+    gateway = parse_gateway(copy.deepcopy(GATEWAY1))
+    instances = pod_instances([pod("a", "kube-ovn-worker", ["10.16.0.12"], ["172.17.0.11"])], "eth1.default")
+    ready_deploy = {"metadata": {"generation": 2}, "spec": {"replicas": 1},
+                    "status": {"observedGeneration": 2, "replicas": 1, "updatedReplicas": 1, "availableReplicas": 1}}
+    assert deployment_is_ready(ready_deploy)
+    assert not deployment_is_ready({**ready_deploy, "status": {**ready_deploy["status"], "observedGeneration": 1}})
+    status = gateway_status(gateway, instances, ready_deploy)
+    assert status["phase"] == "Completed" and status["ready"] is True
+    assert status["labelSelector"] == "app=vpc-egress-gateway,ovn.kubernetes.io/vpc-egress-gateway=gateway1"
+    assert status["workload"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "veg-gateway1",
+                                  "nodes": ["kube-ovn-worker"]}
+    lines = status_table([{"name": "gateway1", "vpc": "ovn-cluster", "bfd": False, "external_subnet": "macvlan1",
+                           "status": status}])
+    assert lines[0].split() == ["NAME", "VPC", "REPLICAS", "BFD", "ENABLED", "EXTERNAL", "SUBNET", "PHASE", "READY",
+                                "INTERNAL", "IPS", "EXTERNAL", "IPS", "WORKING", "NODES"]
+    assert lines[1].split() == ["gateway1", "ovn-cluster", "2", "false", "macvlan1", "Completed", "true",
+                                '["10.16.0.12"]', '["172.17.0.11"]', '["kube-ovn-worker"]']
+    waiting = gateway_status(gateway, [], None)
+    assert waiting["phase"] == "Processing" and waiting["conditions"][0]["reason"] == "Processing"
