@@ -1,0 +1,243 @@
+# -*- coding: utf-8 -*-
+# Copyright: kubeovn.egress_gateway contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The BFD responder of a gateway instance: FRR's bfdd, alone (no zebra), one per namespace.
+
+PRIVATE to the collection: not a public API.
+
+Everything of one instance lives in its state directory: ``bfdd.conf``, ``bfdd.pid``, the vty
+socket ``bfdd.vty`` (``vtysh --vty_socket DIR -d bfdd``), the control socket ``bfdd.sock``,
+``bfdd.log``. bfdd is started inside the namespace (entered with flags=0, never created) as
+``bfdd -d -u frr -g frr -f CONF -i PIDFILE -z DIR/zserv.api --vty_socket DIR --bfdctl DIR/bfdd.sock
+-A 127.0.0.1 -P 0`` (no vty TCP port; zebra is absent, bfdd runs without it). It is stopped by the
+pid in its pid file, and only when that process is a bfdd started with this configuration file.
+
+Intervals: Kube-OVN's beacon uses the spec's minRX/minTX (1000 ms by default). Toward OVN, FRR's
+``receive-interval`` below 1000 ms made sessions flap (OVN answers FRR's Poll, then goes quiet for
+~0.8 s), so the defaults are ``receive-interval 1000`` and ``transmit-interval`` = the spec's minTX;
+OVN still detects a dead gateway from its own min_rx x multiplier (notes/ovn-here.md).
+"""
+from __future__ import annotations
+
+import grp
+import json
+import os
+import pwd
+import re
+import signal
+import subprocess
+import time
+
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._netlink import check_address, entered
+
+DEFAULT_STATE_ROOT = "/run/kubeovn-egress-gateway/bfdd"
+BFDD = "/usr/lib/frr/bfdd"
+VTYSH = "vtysh"
+START_TIMEOUT = 5.0
+STOP_TIMEOUT = 5.0
+
+
+def default_state_dir(netns):
+    key = re.sub(r"[^A-Za-z0-9_.-]", "_", netns.strip("/")) if netns else "_host"
+    return os.path.join(DEFAULT_STATE_ROOT, key)
+
+
+def paths(state_dir):
+    return {
+        "dir": state_dir,
+        "config": os.path.join(state_dir, "bfdd.conf"),
+        "pidfile": os.path.join(state_dir, "bfdd.pid"),
+        "zserv": os.path.join(state_dir, "zserv.api"),
+        "ctl": os.path.join(state_dir, "bfdd.sock"),
+        "log": os.path.join(state_dir, "bfdd.log"),
+    }
+
+
+def validate_interval(value, field, low=10, high=60000):
+    if not isinstance(value, int) or not low <= value <= high:
+        raise EgressGatewayError(f"{field}: {value!r} must be an integer from {low} to {high}", field=field,
+                                 value=value)
+    return value
+
+
+def sessions_from_params(params):
+    """[(peer, local address or None)]: each peer paired with the local address of its family."""
+    locals_by_version = {}
+    for index, address in enumerate(params.get("local_addresses") or []):
+        version = 6 if ":" in str(address) else 4
+        locals_by_version.setdefault(version, check_address(address, version, f"local_addresses[{index}]"))
+    sessions = []
+    for index, peer in enumerate(params.get("peers") or []):
+        field = f"peers[{index}]"
+        version = 6 if ":" in str(peer) else 4
+        peer = check_address(peer, version, field)
+        sessions.append((peer, locals_by_version.get(version)))
+    if not sessions:
+        raise EgressGatewayError("peers: at least one BFD peer (the VPC BFD port IP) is needed", field="peers",
+                                 value=params.get("peers"))
+    return sessions
+
+
+def config_text(sessions, receive_interval, transmit_interval, detect_multiplier, log_file):
+    lines = [f"log file {log_file} informational", "!", "bfd"]
+    for peer, local in sessions:
+        lines.append(f" peer {peer}" + (f" local-address {local}" if local else ""))
+        lines += [f"  detect-multiplier {detect_multiplier}", f"  receive-interval {receive_interval}",
+                  f"  transmit-interval {transmit_interval}", " !"]
+    lines.append("!")
+    return "\n".join(lines) + "\n"
+
+
+def read_file(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+def running_pid(state):
+    """The pid of the bfdd started with this state dir's configuration, or None."""
+    text = read_file(state["pidfile"])
+    if not text or not text.strip().isdigit():
+        return None
+    pid = int(text.strip())
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            argv = handle.read().split(b"\0")
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            zombie = handle.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return None
+    if zombie or not argv or not argv[0].endswith(b"bfdd") or state["config"].encode() not in argv:
+        return None
+    return pid
+
+
+def _prepare_dir(state, user, group):
+    os.makedirs(state["dir"], exist_ok=True)
+    try:
+        uid, gid = pwd.getpwnam(user).pw_uid, grp.getgrnam(group).gr_gid
+    except KeyError as exc:
+        raise EgressGatewayError(f"user/group {user}:{group} does not exist (Debian package frr creates frr:frr)",
+                                 field="user", value=user) from exc
+    os.chown(state["dir"], uid, gid)
+    os.chmod(state["dir"], 0o750)
+
+
+def write_config(state, text):
+    tmp = f"{state['config']}.tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, state["config"])
+
+
+def start(netns, state, bfdd, user, group):
+    for stale in (state["pidfile"], os.path.join(state["dir"], "bfdd.vty"), state["ctl"]):
+        if os.path.exists(stale):
+            os.unlink(stale)
+    argv = [bfdd, "-d", "-u", user, "-g", group, "-f", state["config"], "-i", state["pidfile"],
+            "-z", state["zserv"], "--vty_socket", state["dir"], "--bfdctl", state["ctl"],
+            "-A", "127.0.0.1", "-P", "0"]
+    with entered(netns):
+        try:
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+        except FileNotFoundError as exc:
+            raise EgressGatewayError(f"{bfdd} not found: install the Debian package frr", field="bfdd",
+                                     value=bfdd) from exc
+    if proc.returncode != 0:
+        raise EgressGatewayError(f"bfdd failed to start (rc={proc.returncode}): {proc.stderr.strip()}")
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        pid = running_pid(state)
+        if pid and os.path.exists(os.path.join(state["dir"], "bfdd.vty")):
+            return pid
+        time.sleep(0.02)
+    raise EgressGatewayError(f"bfdd did not come up within {START_TIMEOUT} s; see {state['log']}")
+
+
+def stop(state):
+    pid = running_pid(state)
+    if pid is None:
+        return False
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while running_pid(state) == pid:
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            deadline += STOP_TIMEOUT
+        time.sleep(0.02)
+    return True
+
+
+def sessions_status(state, vtysh=VTYSH):
+    """``show bfd peers json`` of this bfdd, reduced to what callers use."""
+    proc = subprocess.run([vtysh, "--vty_socket", state["dir"], "-d", "bfdd", "-c", "show bfd peers json"],
+                          capture_output=True, text=True, timeout=30)
+    if proc.returncode != 0:
+        raise EgressGatewayError(f"vtysh could not query bfdd in {state['dir']}: {proc.stderr.strip()}")
+    keys = ("peer", "local", "status", "diagnostic", "remote-diagnostic", "uptime", "downtime",
+            "receive-interval", "transmit-interval", "detect-multiplier", "remote-receive-interval",
+            "remote-transmit-interval", "remote-detect-multiplier")
+    return [{k.replace("-", "_"): peer[k] for k in keys if k in peer} for peer in json.loads(proc.stdout or "[]")]
+
+
+def wait_up(state, timeout, vtysh=VTYSH):
+    deadline = time.monotonic() + timeout
+    while True:
+        sessions = sessions_status(state, vtysh)
+        if sessions and all(s.get("status") == "up" for s in sessions):
+            return sessions
+        if time.monotonic() > deadline:
+            return sessions
+        time.sleep(0.2)
+
+
+def reconcile(netns, params, check_mode=False):
+    """present / absent / restarted; returns the module result."""
+    state_name = params["state"]
+    state = paths(params.get("state_dir") or default_state_dir(netns))
+    result = {"state_dir": state["dir"], "config_file": state["config"], "pid": None, "sessions": []}
+    pid = running_pid(state)
+    have_config = read_file(state["config"])
+
+    if state_name == "absent":
+        result["changed"] = pid is not None or have_config is not None
+        result["diff"] = {"before": have_config or "", "after": ""}
+        if not check_mode and result["changed"]:
+            stop(state)
+            for name in ("config", "pidfile", "ctl", "log"):
+                if os.path.exists(state[name]):
+                    os.unlink(state[name])
+            vty = os.path.join(state["dir"], "bfdd.vty")
+            if os.path.exists(vty):
+                os.unlink(vty)
+        return result
+
+    if netns is not None:
+        with entered(netns):  # fails now, before writing, when the namespace is missing
+            pass
+    sessions = sessions_from_params(params)
+    want_config = config_text(sessions,
+                              validate_interval(params["receive_interval"], "receive_interval"),
+                              validate_interval(params["transmit_interval"], "transmit_interval"),
+                              validate_interval(params["detect_multiplier"], "detect_multiplier", 2, 255),
+                              state["log"])
+    restart = state_name == "restarted" or pid is None or have_config != want_config
+    result["changed"] = restart
+    result["diff"] = {"before": have_config or "", "after": want_config}
+    if check_mode or not restart:
+        result["pid"] = pid
+    else:
+        _prepare_dir(state, params["user"], params["group"])
+        write_config(state, want_config)
+        stop(state)
+        result["pid"] = start(netns, state, params["bfdd"], params["user"], params["group"])
+    if result["pid"] is not None:
+        if params.get("wait_up"):
+            result["sessions"] = wait_up(state, params["wait_up"], params["vtysh"])
+        else:
+            result["sessions"] = sessions_status(state, params["vtysh"])
+    return result
