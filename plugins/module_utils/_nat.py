@@ -258,6 +258,8 @@ def _predict(have, lines):
             chains.remove(CHAIN)
         else:
             rules.append(line)
+    # iptables-save lists rules chain by chain, in the order of the chains.
+    rules.sort(key=lambda rule: chains.index(_chain_of(rule)) if _chain_of(rule) in chains else len(chains))
     return render({"chains": chains, "rules": rules})
 
 
