@@ -1,0 +1,399 @@
+"""A real Kubernetes API server for the tests: etcd + kube-apiserver + kube-controller-manager.
+
+The two Kubernetes binaries come from hack/kube-build.sh (built once per machine from Debian's
+``kubernetes`` source package, cached in ~/.cache/kubeovn-egress-gateway/kube/); etcd is Debian's.
+Everything listens on 127.0.0.1 on ports picked free at start, keys and certificates are made
+with openssl in the cluster's own directory, and every process is stopped by the pid saved at
+start. The controller-manager turns Deployments into ReplicaSets and Pods and gives namespaces
+their default ServiceAccount (and its token Secret).
+
+What this cluster does NOT have: no scheduler, no kubelet, no CNI. Pods stay Pending until a
+test plays the node's part itself through the API - see ``NodeStandIn`` below, which binds pods
+to Node objects it created, writes the pod status (podIPs, Ready) a kubelet would write and the
+annotations Multus and Kube-OVN would write (``k8s.v1.cni.cncf.io/network-status``,
+``ovn.kubernetes.io/ip_address`` ...). Nothing here pretends to be more than that.
+
+Usable from a shell (molecule create/destroy use it)::
+
+    python tests/functional/support/kube.py start DIR   # prints DIR/kubeconfig when ready
+    python tests/functional/support/kube.py stop DIR
+"""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import pathlib
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+REPO = pathlib.Path(__file__).resolve().parents[3]
+ADMIN_TOKEN = "vegE-admin-token"
+READY_TIMEOUT = 120
+
+
+def kube_bin_dir() -> pathlib.Path:
+    """The cached kube-apiserver/kube-controller-manager folder (built on first use)."""
+    if os.environ.get("KUBE_BIN_DIR"):
+        return pathlib.Path(os.environ["KUBE_BIN_DIR"])
+    out = subprocess.run(["bash", str(REPO / "hack" / "kube-build.sh")], check=True, text=True,
+                         stdout=subprocess.PIPE)
+    return pathlib.Path(out.stdout.strip().splitlines()[-1])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _openssl(*args, cwd):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def make_certs(pki: pathlib.Path):
+    """A CA, a serving certificate for 127.0.0.1 and the service-account key pair."""
+    pki.mkdir(parents=True, exist_ok=True)
+    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=vegE-test-ca",
+             "-keyout", "ca.key", "-out", "ca.crt", cwd=pki)
+    _openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=kube-apiserver",
+             "-keyout", "server.key", "-out", "server.csr", cwd=pki)
+    (pki / "san.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\n")
+    _openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+             "-days", "2", "-extfile", "san.cnf", "-out", "server.crt", cwd=pki)
+    _openssl("genrsa", "-out", "sa.key", "2048", cwd=pki)
+    _openssl("rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub", cwd=pki)
+
+
+def kubeconfig_text(server: str, ca: pathlib.Path, token: str, user: str = "admin") -> str:
+    ca_data = base64.b64encode(ca.read_bytes()).decode()
+    return json.dumps({
+        "apiVersion": "v1", "kind": "Config", "current-context": "veg",
+        "clusters": [{"name": "veg", "cluster": {"server": server, "certificate-authority-data": ca_data}}],
+        "users": [{"name": user, "user": {"token": token}}],
+        "contexts": [{"name": "veg", "context": {"cluster": "veg", "user": user}}],
+    }, indent=1)
+
+
+class Cluster:
+    """One etcd + kube-apiserver + kube-controller-manager living in ``workdir``."""
+
+    def __init__(self, workdir: pathlib.Path):
+        self.workdir = pathlib.Path(workdir)
+        self.pki = self.workdir / "pki"
+        self.kubeconfig = self.workdir / "kubeconfig"
+        self.state_file = self.workdir / "cluster.json"
+        self.pids: dict[str, int] = {}
+        self.server = ""
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self):
+        bins = kube_bin_dir()
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        make_certs(self.pki)
+        (self.pki / "tokens.csv").write_text(f'{ADMIN_TOKEN},admin,admin-uid,"system:masters"\n')
+        etcd_client, etcd_peer, etcd_metrics, api_port = (free_port() for _ in range(4))
+        self.server = f"https://127.0.0.1:{api_port}"
+        self._spawn("etcd", [
+            "etcd", "--data-dir", str(self.workdir / "etcd"), "--name", "vegE",
+            "--listen-client-urls", f"http://127.0.0.1:{etcd_client}",
+            "--advertise-client-urls", f"http://127.0.0.1:{etcd_client}",
+            "--listen-peer-urls", f"http://127.0.0.1:{etcd_peer}",
+            "--initial-advertise-peer-urls", f"http://127.0.0.1:{etcd_peer}",
+            "--initial-cluster", f"vegE=http://127.0.0.1:{etcd_peer}",
+            "--listen-metrics-urls", f"http://127.0.0.1:{etcd_metrics}",
+        ])
+        self._spawn("kube-apiserver", [
+            str(bins / "kube-apiserver"), f"--etcd-servers=http://127.0.0.1:{etcd_client}",
+            "--bind-address=127.0.0.1", f"--secure-port={api_port}", "--insecure-port=0",
+            "--advertise-address=127.0.0.1", "--endpoint-reconciler-type=none",
+            f"--tls-cert-file={self.pki / 'server.crt'}", f"--tls-private-key-file={self.pki / 'server.key'}",
+            f"--client-ca-file={self.pki / 'ca.crt'}", f"--token-auth-file={self.pki / 'tokens.csv'}",
+            "--authorization-mode=RBAC", "--service-account-issuer=https://kubernetes.default.svc",
+            f"--service-account-key-file={self.pki / 'sa.pub'}",
+            f"--service-account-signing-key-file={self.pki / 'sa.key'}",
+            "--service-cluster-ip-range=10.0.0.0/24",
+        ])
+        self.kubeconfig.write_text(kubeconfig_text(self.server, self.pki / "ca.crt", ADMIN_TOKEN))
+        self._save()
+        self._wait_ready()
+        self._spawn("kube-controller-manager", [
+            str(bins / "kube-controller-manager"), f"--kubeconfig={self.kubeconfig}", "--port=0",
+            "--secure-port=0", "--leader-elect=false",
+            f"--service-account-private-key-file={self.pki / 'sa.key'}",
+            f"--root-ca-file={self.pki / 'ca.crt'}", "--use-service-account-credentials=false",
+            "--controllers=*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-route,-service",
+        ])
+        self._save()
+        return self
+
+    def _spawn(self, name, argv):
+        log = open(self.workdir / f"{name}.log", "wb")  # pylint: disable=consider-using-with
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.pids[name] = proc.pid
+
+    def _save(self):
+        self.state_file.write_text(json.dumps({"server": self.server, "pids": self.pids}))
+
+    @classmethod
+    def attach(cls, workdir) -> "Cluster":
+        cluster = cls(workdir)
+        state = json.loads(cluster.state_file.read_text())
+        cluster.server, cluster.pids = state["server"], state["pids"]
+        return cluster
+
+    def _wait_ready(self):
+        context = ssl.create_default_context(cafile=str(self.pki / "ca.crt"))
+        request = urllib.request.Request(f"{self.server}/readyz",
+                                         headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+        deadline = time.monotonic() + READY_TIMEOUT
+        last = None
+        while time.monotonic() < deadline:
+            for name, pid in self.pids.items():
+                if not _alive(pid):
+                    raise RuntimeError(f"{name} exited during start; see {self.workdir / (name + '.log')}")
+            try:
+                with urllib.request.urlopen(request, context=context, timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except OSError as exc:
+                last = exc
+            time.sleep(0.3)
+        raise RuntimeError(f"kube-apiserver not ready after {READY_TIMEOUT}s ({last})")
+
+    def stop(self, remove=True):
+        for name in ("kube-controller-manager", "kube-apiserver", "etcd"):
+            pid = self.pids.get(name)
+            if pid and _alive(pid):
+                os.kill(pid, signal.SIGTERM)
+                _wait_exit(pid)
+        self.pids = {}
+        if remove:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    # -- clients ----------------------------------------------------------------------------
+    def api_client(self, token: str = ADMIN_TOKEN):
+        """A kubernetes.client.ApiClient for this cluster with a bearer token."""
+        from kubernetes import client  # pylint: disable=import-outside-toplevel
+
+        config = client.Configuration()
+        config.host = self.server
+        config.ssl_ca_cert = str(self.pki / "ca.crt")
+        config.api_key = {"authorization": f"Bearer {token}"}
+        return client.ApiClient(config)
+
+    def dynamic(self, token: str = ADMIN_TOKEN):
+        from kubernetes.dynamic import DynamicClient  # pylint: disable=import-outside-toplevel
+
+        return DynamicClient(self.api_client(token))
+
+    def kubeconfig_for(self, token: str, path: pathlib.Path, user: str = "user") -> pathlib.Path:
+        path.write_text(kubeconfig_text(self.server, self.pki / "ca.crt", token, user))
+        return path
+
+    def service_account_token(self, namespace: str, name: str, timeout: float = 60) -> str:
+        """Create a ServiceAccount and return its token (the controller-manager writes the Secret)."""
+        from kubernetes import client  # pylint: disable=import-outside-toplevel
+
+        core = client.CoreV1Api(self.api_client())
+        core.create_namespaced_service_account(namespace, {"metadata": {"name": name}})
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            account = core.read_namespaced_service_account(name, namespace)
+            for ref in account.secrets or []:
+                secret = core.read_namespaced_secret(ref.name, namespace)
+                if secret.data and secret.data.get("token"):
+                    return base64.b64decode(secret.data["token"]).decode()
+            time.sleep(0.3)
+        raise RuntimeError(f"no token Secret for ServiceAccount {namespace}/{name} after {timeout}s")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        waited, _ = os.waitpid(pid, os.WNOHANG)
+        if waited == pid:
+            return False
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _wait_exit(pid: int, timeout: float = 20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            return
+        time.sleep(0.1)
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 5
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Playing the node's part (there is no scheduler, kubelet, Multus or Kube-OVN CNI here)
+
+NETWORK_STATUS = "k8s.v1.cni.cncf.io/network-status"
+
+
+class NodeStandIn:
+    """Stands in for kube-scheduler + kubelet + Multus + the Kube-OVN CNI, through the API only.
+
+    ``start()`` runs a thread that, for every Pending pod matching ``label_selector``:
+    binds it (``pods/binding``) to one of ``nodes`` that has no pod of the same gateway yet (the
+    Deployment's required anti-affinity), then writes what the node-side components would:
+    the Kube-OVN annotations (``ovn.kubernetes.io/ip_address``, ``logical_switch``, ``allocated``),
+    Multus' ``k8s.v1.cni.cncf.io/network-status`` with the eth0 and net1 addresses, and the pod
+    status a kubelet reports (phase Running, podIP/podIPs, Ready=True). Addresses come from the
+    pod's ``ip_pool`` annotations when set (as Kube-OVN does), else from ``internal_pool`` /
+    ``external_pool``. Pods being deleted are removed at once (the kubelet's confirmation).
+    No container runs: this only makes the API look like a node ran the pod.
+    """
+
+    def __init__(self, cluster: Cluster, nodes, label_selector="app=vpc-egress-gateway",
+                 internal_pool=None, external_pool=None, interval=0.3):
+        from kubernetes import client  # pylint: disable=import-outside-toplevel
+
+        self.core = client.CoreV1Api(cluster.api_client())
+        self.nodes = list(nodes)
+        self.label_selector = label_selector
+        self.internal_pool = list(internal_pool or [f"10.16.0.{i}" for i in range(100, 200)])
+        self.external_pool = list(external_pool or [f"172.17.0.{i}" for i in range(100, 200)])
+        self.interval = interval
+        self.errors: list[str] = []
+        self._stop = threading.Event()
+        self._thread = None
+
+    def start(self):
+        self._thread = threading.Thread(target=self._run, name="node-stand-in", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=10)
+
+    def _run(self):
+        while not self._stop.is_set():
+            try:
+                self.step()
+            except Exception as exc:  # pylint: disable=broad-except
+                # A conflict with the controller-manager is normal; keep the last few for debugging.
+                self.errors = (self.errors + [repr(exc)])[-20:]
+            self._stop.wait(self.interval)
+
+    def step(self):
+        """One pass over the pods (usable without the thread)."""
+        pods = self.core.list_pod_for_all_namespaces(label_selector=self.label_selector).items
+        for pod in pods:
+            if pod.metadata.deletion_timestamp:
+                self.core.delete_namespaced_pod(pod.metadata.name, pod.metadata.namespace, grace_period_seconds=0)
+        pods = [p for p in pods if not p.metadata.deletion_timestamp]
+        used = {(p.metadata.namespace, p.spec.node_name, _gateway_of(p)) for p in pods if p.spec.node_name}
+        taken_internal = {ip for p in pods for ip in (p.metadata.annotations or {}).get(
+            "ovn.kubernetes.io/ip_address", "").split(",") if ip}
+        taken_external = {ip for p in pods for key, v in (p.metadata.annotations or {}).items()
+                          if key.endswith(".kubernetes.io/ip_address") and not key.startswith("ovn.")
+                          for ip in v.split(",") if ip}
+        for pod in pods:
+            if pod.spec.node_name:
+                continue
+            node = next((n for n in self.nodes
+                         if (pod.metadata.namespace, n, _gateway_of(pod)) not in used), None)
+            if node is None:
+                continue  # the scheduler would leave it Pending too
+            used.add((pod.metadata.namespace, node, _gateway_of(pod)))
+            self._run_pod(pod, node, taken_internal, taken_external)
+
+    def _run_pod(self, pod, node, taken_internal, taken_external):
+        annotations = pod.metadata.annotations or {}
+        name, namespace = pod.metadata.name, pod.metadata.namespace
+        networks = annotations.get("k8s.v1.cni.cncf.io/networks", "")
+        internal = _pick(annotations.get("ovn.kubernetes.io/ip_pool"), self.internal_pool, taken_internal)
+        status = [{"name": "kube-ovn", "interface": "eth0", "ips": internal.split(","), "default": True}]
+        patch = {"ovn.kubernetes.io/ip_address": internal, "ovn.kubernetes.io/allocated": "true",
+                 "ovn.kubernetes.io/logical_switch": annotations.get("ovn.kubernetes.io/logical_switch", "ovn-default")}
+        if networks:
+            nad_ns, _, nad = networks.split(",")[0].partition("/")
+            provider = f"{nad}.{nad_ns}"
+            external = _pick(annotations.get(f"{provider}.kubernetes.io/ip_pool"), self.external_pool, taken_external)
+            patch[f"{provider}.kubernetes.io/ip_address"] = external
+            patch[f"{provider}.kubernetes.io/allocated"] = "true"
+            status.append({"name": f"{nad_ns}/{nad}", "interface": "net1", "ips": external.split(",")})
+        patch[NETWORK_STATUS] = json.dumps(status)
+        self.core.create_namespaced_binding(namespace, {
+            "apiVersion": "v1", "kind": "Binding", "metadata": {"name": name},
+            "target": {"apiVersion": "v1", "kind": "Node", "name": node},
+        }, _preload_content=False)
+        self.core.patch_namespaced_pod(name, namespace, {"metadata": {"annotations": patch}})
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        ips = internal.split(",")
+        containers = [c.name for c in pod.spec.containers]
+        self.core.patch_namespaced_pod_status(name, namespace, {"status": {
+            "phase": "Running", "hostIP": "127.0.0.1", "podIP": ips[0], "podIPs": [{"ip": ip} for ip in ips],
+            "startTime": now,
+            "conditions": [{"type": t, "status": "True", "lastTransitionTime": now}
+                           for t in ("Initialized", "PodScheduled", "ContainersReady", "Ready")],
+            "containerStatuses": [{"name": c, "ready": True, "restartCount": 0, "image": "stand-in",
+                                   "imageID": "", "started": True, "state": {"running": {"startedAt": now}}}
+                                  for c in containers],
+        }})
+
+
+def _gateway_of(pod) -> str:
+    return (pod.metadata.labels or {}).get("ovn.kubernetes.io/vpc-egress-gateway", pod.metadata.name)
+
+
+def _pick(ip_pool: str | None, pool: list, taken: set) -> str:
+    """The first free address of the pod's ip_pool annotation (';'-separated) or of ``pool``."""
+    candidates = ip_pool.split(";") if ip_pool else pool
+    for candidate in candidates:
+        if not set(candidate.split(",")) & taken:
+            taken.update(candidate.split(","))
+            return candidate
+    raise RuntimeError(f"no free address left in {candidates}")
+
+
+def add_node(cluster: Cluster, name: str, labels: dict | None = None):
+    """A Node object as a kubelet would register it (Ready), with the hostname label."""
+    from kubernetes import client  # pylint: disable=import-outside-toplevel
+
+    core = client.CoreV1Api(cluster.api_client())
+    node_labels = {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", **(labels or {})}
+    core.create_node({"metadata": {"name": name, "labels": node_labels,
+                                   "annotations": {"ovn.kubernetes.io/port_name": f"node-{name}"}}})
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    core.patch_node_status(name, {"status": {
+        "conditions": [{"type": "Ready", "status": "True", "lastHeartbeatTime": now,
+                        "lastTransitionTime": now, "reason": "KubeletReady", "message": "stand-in"}],
+        "addresses": [{"type": "Hostname", "address": name}],
+    }})
+
+
+def main(argv):
+    if len(argv) != 3 or argv[1] not in ("start", "stop"):
+        print(f"usage: {argv[0]} start|stop DIR", file=sys.stderr)
+        return 2
+    workdir = pathlib.Path(argv[2]).resolve()
+    if argv[1] == "start":
+        cluster = Cluster(workdir).start()
+        print(cluster.kubeconfig)
+    elif (workdir / "cluster.json").exists():
+        Cluster.attach(workdir).stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
