@@ -255,7 +255,12 @@ class _Planner:
         if isinstance(value, Ref):
             return self.resolve_ref(value)
         if isinstance(value, (list, tuple)) and any(isinstance(v, Ref) for v in value):
-            return [self.resolve(v) for v in value]
+            resolved = []
+            for item in value:   # two refs may name the same row: a set holds it once
+                item = self.resolve(item)
+                if item not in resolved:
+                    resolved.append(item)
+            return resolved
         return value
 
     def resolve_ref(self, target):
