@@ -151,9 +151,14 @@ class Snapshot:
             idl = getattr(self, "_idl", None)
             if idl is None or table not in idl.tables:
                 raise EgressGatewayError(f"internal: table {table} is not monitored")
+            import ovs.db.data
             kinds = self.columns[table]
+            columns = idl.tables[table].columns
+            # the replica leaves out columns that hold their default value
+            defaults = {col: _from_datum(kinds[col], ovs.db.data.Datum.default(c.type)) for col, c in columns.items()}
             self._rows[table] = {
-                row.uuid: {col: _from_datum(kinds[col], datum) for col, datum in row._data.items()}
+                row.uuid: dict(defaults, **{col: _from_datum(kinds[col], datum) for col, datum in row._data.items()
+                                            if col in kinds})
                 for row in idl.tables[table].rows.values()
             }
         return self._rows[table]
