@@ -15,37 +15,12 @@ import itertools
 import os
 import pathlib
 import tempfile
-import time
 
 import pytest
-import yaml
 
 from support import kube
 
-CRDS = kube.REPO / "roles" / "egress_gateway" / "files" / "crds"
 _counter = itertools.count()
-
-
-def install_crds(cluster: kube.Cluster, timeout: float = 60):
-    """Apply the CRD manifests and wait until each is Established."""
-    from kubernetes import client  # pylint: disable=import-outside-toplevel
-
-    ext = client.ApiextensionsV1Api(cluster.api_client())
-    names = []
-    for path in sorted(CRDS.glob("*.yaml")):
-        body = yaml.safe_load(path.read_text())
-        ext.create_custom_resource_definition(body)
-        names.append(body["metadata"]["name"])
-    deadline = time.monotonic() + timeout
-    for name in names:
-        while True:
-            crd = ext.read_custom_resource_definition(name)
-            if any(c.type == "Established" and c.status == "True" for c in crd.status.conditions or []):
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"CRD {name} not Established after {timeout}s")
-            time.sleep(0.2)
-    return names
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +30,7 @@ def kube_cluster():
     cluster = kube.Cluster(workdir)
     try:
         cluster.start()
-        install_crds(cluster)
+        kube.install_crds(cluster)
         yield cluster
     finally:
         cluster.stop()

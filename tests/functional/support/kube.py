@@ -15,7 +15,7 @@ annotations Multus and Kube-OVN would write (``k8s.v1.cni.cncf.io/network-status
 
 Usable from a shell (molecule create/destroy use it)::
 
-    python tests/functional/support/kube.py start DIR   # prints DIR/kubeconfig when ready
+    python tests/functional/support/kube.py start DIR   # with the CRDs; prints DIR/kubeconfig when ready
     python tests/functional/support/kube.py stop DIR
 """
 from __future__ import annotations
@@ -35,6 +35,7 @@ import time
 import urllib.request
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
+CRDS = REPO / "roles" / "egress_gateway" / "files" / "crds"
 ADMIN_TOKEN = "vegE-admin-token"
 READY_TIMEOUT = 120
 
@@ -382,6 +383,29 @@ def add_node(cluster: Cluster, name: str, labels: dict | None = None):
     }})
 
 
+def install_crds(cluster: Cluster, timeout: float = 60) -> list:
+    """Apply the collection's CRD manifests and wait until each is Established."""
+    import yaml  # pylint: disable=import-outside-toplevel
+    from kubernetes import client  # pylint: disable=import-outside-toplevel
+
+    ext = client.ApiextensionsV1Api(cluster.api_client())
+    names = []
+    for path in sorted(CRDS.glob("*.yaml")):
+        body = yaml.safe_load(path.read_text())
+        ext.create_custom_resource_definition(body)
+        names.append(body["metadata"]["name"])
+    deadline = time.monotonic() + timeout
+    for name in names:
+        while True:
+            crd = ext.read_custom_resource_definition(name)
+            if any(c.type == "Established" and c.status == "True" for c in crd.status.conditions or []):
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"CRD {name} not Established after {timeout}s")
+            time.sleep(0.2)
+    return names
+
+
 def main(argv):
     if len(argv) != 3 or argv[1] not in ("start", "stop"):
         print(f"usage: {argv[0]} start|stop DIR", file=sys.stderr)
@@ -389,6 +413,11 @@ def main(argv):
     workdir = pathlib.Path(argv[2]).resolve()
     if argv[1] == "start":
         cluster = Cluster(workdir).start()
+        try:
+            install_crds(cluster)
+        except Exception:
+            cluster.stop(remove=False)
+            raise
         print(cluster.kubeconfig)
     elif (workdir / "cluster.json").exists():
         Cluster.attach(workdir).stop()
