@@ -644,6 +644,16 @@ def parse_gateway(obj, namespace: str | None = None, name: str | None = None) ->
     return _parse_spec(spec, name, namespace)
 
 
+def parse_identity(namespace: str | None = None, name: str | None = None) -> Gateway:
+    """Only a gateway's identity (names, ownership), for removing it without its spec."""
+    if name is None:
+        _fail("name", name, "is required")
+    _name(name, "name", max_len=63)
+    namespace = DEFAULT_NAMESPACE if namespace is None else namespace
+    _name(namespace, "namespace", pattern=_DNS1123_LABEL, max_len=63, what="a DNS-1123 label")
+    return Gateway(name=name, namespace=namespace, external_subnet="")
+
+
 # ---------------------------------------------------------------------------------------------
 # Observed state: gateway instances, node port groups, subnet CIDRs
 

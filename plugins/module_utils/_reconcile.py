@@ -1,0 +1,163 @@
+# -*- coding: utf-8 -*-
+# Copyright: kubeovn.egress_gateway contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The egress gateway reconciler: the model's desired rows -> one NB transaction.
+
+_spec.desired_rows() says what the NB must hold for one gateway; this module turns that into
+_nb_rows Wants (port group members resolved to Logical_Switch_Port uuids once, by name), reads
+only the rows that matter (server-side monitor conditions), refuses to take over rows of other
+owners, and converges in ONE transaction: rows created, updated (only differing columns) and
+stale rows this gateway owns deleted. Rows without this gateway's external_ids are never touched.
+
+PRIVATE to the collection: not a public API.
+"""
+from __future__ import annotations
+
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_rows import (
+    PARENTS, Want, converge, owned_by, ref,
+)
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import (
+    EXTERNAL_ID_GATEWAY, EXTERNAL_ID_VENDOR, PRIORITY_DROP, PRIORITY_LOCAL, PRIORITY_REROUTE, VENDOR, Gateway,
+)
+
+# Kube-OVN's delete order (§1.5): BFD, policies, then port group and address sets. In one
+# transaction the order only decides how the changes are listed.
+OWNED_TABLES = ("BFD", "Logical_Router_Policy", "Port_Group", "Address_Set")
+
+POLICY_COLUMNS = ["priority", "match", "action", "nexthops", "bfd_sessions", "external_ids"]
+
+
+def monitored_tables(gateway: Gateway, bfd_port: str | None, pod_ports) -> tuple[dict, dict]:
+    """(tables, conditions) for NbConnection: only what the reconciler reads.
+
+    Conditions are OR-ed clauses evaluated by ovsdb-server: this gateway's rows (by external_ids)
+    plus the rows that could sit on its identities (names, priorities, the BFD port).
+    """
+    ours = ["external_ids", "includes", ["map", [[EXTERNAL_ID_GATEWAY, gateway.key]]]]
+    tables = {
+        "Logical_Router": ["name", "policies", "ports"],
+        "Logical_Router_Policy": list(POLICY_COLUMNS),
+        "BFD": ["logical_port", "dst_ip", "min_rx", "min_tx", "detect_mult", "external_ids"],
+        "Port_Group": ["name", "ports", "external_ids"],
+        "Address_Set": ["name", "addresses", "external_ids"],
+    }
+    conditions = {
+        "Logical_Router_Policy": [ours] + [["priority", "==", p]
+                                           for p in (PRIORITY_LOCAL, PRIORITY_REROUTE, PRIORITY_DROP)],
+        "BFD": [ours] + ([["logical_port", "==", bfd_port]] if bfd_port else []),
+        "Port_Group": [ours, ["name", "==", gateway.port_group]],
+        "Address_Set": [ours] + [["name", "==", gateway.address_set(af)] for af in (4, 6)],
+    }
+    if gateway.bfd.enabled and bfd_port:
+        tables["Logical_Router_Port"] = ["name"]
+        conditions["Logical_Router_Port"] = [["name", "==", bfd_port]]
+    if pod_ports:
+        # Port group members are uuids: the names of every logical switch port, nothing else.
+        tables["Logical_Switch_Port"] = ["name"]
+    return tables, conditions
+
+
+def wants_for(rows: dict, lsp_uuids: dict, with_bfd_sessions: bool) -> list[Want]:
+    """_nb_rows Wants for desired rows; pod ports are resolved through lsp_uuids (name -> uuid)."""
+    wants = []
+    for pg in rows["port_groups"]:
+        ports = [lsp_uuids[name] for name in pg["ports"] if name in lsp_uuids]
+        wants.append(Want("Port_Group", {"name": pg["name"]}, {"ports": ports, "external_ids": pg["external_ids"]}))
+    for address_set in rows["address_sets"]:
+        wants.append(Want("Address_Set", {"name": address_set["name"]},
+                          {"addresses": address_set["addresses"], "external_ids": address_set["external_ids"]}))
+    for bfd in rows["bfd"]:
+        wants.append(Want("BFD", {"logical_port": bfd["logical_port"], "dst_ip": bfd["dst_ip"]},
+                          {"min_rx": bfd["min_rx"], "min_tx": bfd["min_tx"], "detect_mult": bfd["detect_mult"],
+                           "external_ids": bfd["external_ids"]}))
+    router = ref("Logical_Router", name=rows["router"])
+    for policy in rows["policies"]:
+        columns = {"action": policy["action"], "nexthops": policy["nexthops"], "external_ids": policy["external_ids"]}
+        if with_bfd_sessions:
+            columns["bfd_sessions"] = [ref("BFD", logical_port=port, dst_ip=ip) for port, ip in policy["bfd_sessions"]]
+        wants.append(Want("Logical_Router_Policy", {"priority": policy["priority"], "match": policy["match"]},
+                          columns, parent=router))
+    return wants
+
+
+def ownership(gateway: Gateway) -> dict:
+    is_ours = owned_by(**{EXTERNAL_ID_VENDOR: VENDOR, EXTERNAL_ID_GATEWAY: gateway.key})
+    return {table: is_ours for table in OWNED_TABLES}
+
+
+def _check_not_foreign(snapshot, wants, owned, router):
+    """A wanted identity held by a row of another owner is an error, not a takeover."""
+    router_rows = [u for u, r in snapshot.rows("Logical_Router").items() if r.get("name") == router]
+    for want in wants:
+        within = None
+        if want.parent is not None:
+            parent_table, parent_column = PARENTS[want.table]
+            within = [u for r in router_rows for u in snapshot.rows(parent_table)[r].get(parent_column) or []]
+        for row_uuid in snapshot.find(want.table, want.key, within):
+            row = snapshot.rows(want.table)[row_uuid]
+            if not owned[want.table](row):
+                raise EgressGatewayError(
+                    f"{want.label} exists and is not this gateway's (external_ids "
+                    f"{row.get('external_ids') or {}}); remove it or give it to this gateway first",
+                    field=want.table, value=want.label)
+
+
+def _check_bfd_port(snapshot, router, bfd_port):
+    ports = {u for u, r in snapshot.rows("Logical_Router").items() if r.get("name") == router
+             for u in (r.get("ports") or [])}
+    lrps = [u for u, r in snapshot.rows("Logical_Router_Port").items() if r.get("name") == bfd_port]
+    if not any(u in ports for u in lrps):
+        raise EgressGatewayError(
+            f"bfd_port: BFD is enabled but {bfd_port!r} is not a port of logical router {router!r} "
+            "(enable the VPC's BFD port, or name the router port that reaches the gateways) "
+            f"(got {bfd_port!r})", field="bfd_port", value=bfd_port)
+
+
+class _Reads:
+    """Hands converge() the snapshot already read and checked, then fresh ones on a retry."""
+
+    def __init__(self, conn, first):
+        self._conn = conn
+        self._first = first
+        self.remote = conn.remote
+
+    def snapshot(self):
+        first, self._first = self._first, None
+        return first if first is not None else self._conn.snapshot()
+
+    def commit(self, build):
+        return self._conn.commit(build)
+
+    def wait_for_change(self):
+        return self._conn.wait_for_change()
+
+
+def reconcile(conn, gateway: Gateway, rows: dict | None, bfd_port: str | None, check_mode: bool = False) -> dict:
+    """Make the NB hold exactly ``rows`` for this gateway (None: nothing, i.e. state=absent).
+
+    ``conn`` is an open _ovsdb.NbConnection on monitored_tables(). Returns
+    {"plan": Plan, "missing_ports": [pod port names with no Logical_Switch_Port]}.
+    """
+    present = rows is not None
+    if present and gateway.bfd.enabled:
+        conn.require("Logical_Router_Policy", "bfd_sessions",
+                     "Logical_Router_Policy.bfd_sessions (for spec.bfd.enabled: reroutes that follow BFD)")
+    snapshot = conn.snapshot()
+    owned = ownership(gateway)
+    missing = []
+    wants = []
+    if present:
+        lsp_uuids = {}
+        wanted_ports = {p for pg in rows["port_groups"] for p in pg["ports"]}
+        if wanted_ports:
+            for row_uuid, row in snapshot.rows("Logical_Switch_Port").items():
+                if row["name"] in wanted_ports:
+                    lsp_uuids[row["name"]] = row_uuid
+            missing = sorted(wanted_ports - lsp_uuids.keys())
+        if gateway.bfd.enabled and rows["bfd"]:
+            _check_bfd_port(snapshot, rows["router"], bfd_port)
+        wants = wants_for(rows, lsp_uuids, conn.monitors("Logical_Router_Policy", "bfd_sessions"))
+        _check_not_foreign(snapshot, wants, owned, rows["router"])
+    plan = converge(_Reads(conn, snapshot), wants, owned=owned, check_mode=check_mode)
+    return {"plan": plan, "missing_ports": missing}

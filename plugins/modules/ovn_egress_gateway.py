@@ -1,0 +1,268 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: kubeovn.egress_gateway contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: ovn_egress_gateway
+short_description: All OVN Northbound rows of one VPC egress gateway, in one transaction
+description:
+  - Makes the OVN Northbound database hold exactly the rows Kube-OVN v1.14's controller keeps for
+    a C(VpcEgressGateway), written in B(one) OVSDB transaction (Kube-OVN writes them in many, so a
+    failure can leave a half-built gateway; here it leaves nothing).
+  - The rows, per address family that has gateway instances (nexthops) - the port group
+    C(VEG.<h>) of the selected pods (C(h) = the first 12 hex digits of sha256 of
+    C(<namespace>/<name>)); the address set C(VEG.<h>.ipv4) / C(VEG.<h>.ipv6) of the policies'
+    ipBlocks and subnet CIDRs; the priority 29100 ECMP reroute policies
+    C(ip4.src == $VEG.<h>_ip4) and C(ip4.src == $VEG.<h>.ipv4) to every instance; with
+    O(spec) C(trafficPolicy=Local) the priority 29150 policies that keep a node's pods on the
+    gateway of their own node; with BFD the priority 29090 drop policies and one C(BFD) row per
+    instance, referenced by the reroutes' C(bfd_sessions).
+  - Every row carries C(external_ids) C(vendor=kube-ovn), C(vpc-egress-gateway=<namespace>/<name>)
+    and C(af=4|6), exactly as Kube-OVN writes them, so a cluster can move between Kube-OVN's
+    controller and this module. Rows of this gateway that are no longer wanted are deleted (also
+    on other routers); rows without these external_ids are never changed, and a row of another
+    owner sitting on a wanted name or (priority, match) fails the task instead of being taken over.
+  - Better than Kube-OVN v1.14 - changed BFD intervals are applied to existing BFD rows; the
+    port group and address set that the policies reference always exist, also for a gateway with
+    only subnets and no selectors (kube-ovn#7247); C(trafficPolicy=Local) without BFD writes no
+    empty BFD session (kube-ovn#6927); IPv6 and dual-stack get the same rows per family.
+  - The spec is validated completely (the CRD's rules and CEL rules, plus names that could
+    inject OVN match syntax, mixed address families, duplicate addresses) before the database is
+    opened; an invalid spec fails naming the field path and the value, and nothing is written.
+version_added: 0.1.0
+author: kubeovn.egress_gateway contributors
+extends_documentation_fragment:
+  - kubeovn.egress_gateway.ovn_nb
+options:
+  spec:
+    description:
+      - The C(VpcEgressGateway) as a user would C(kubectl apply) it (C(apiVersion), C(kind),
+        C(metadata), C(spec); a mapping or YAML text), or only its C(spec) with O(name) and
+        O(namespace).
+      - Required with O(state=present). With O(state=absent), O(name) and O(namespace) suffice.
+    type: raw
+  name:
+    description: Name of the gateway when O(spec) has no C(metadata.name).
+    type: str
+  namespace:
+    description: Namespace of the gateway when O(spec) has no C(metadata.namespace); default C(default).
+    type: str
+  router:
+    description:
+      - The VPC's logical router (Kube-OVN's C(vpc.status.router)). Default - the gateway's VPC
+        name (C(spec.vpc), or C(ovn-cluster)).
+    type: str
+  bfd_port:
+    description:
+      - The C(logical_port) of the BFD rows, when BFD is enabled. It must be a port of O(router).
+      - Default - Kube-OVN's dedicated VPC BFD port C(bfd@<vpc>) (needs Kube-OVN's OVN build). On
+        stock OVN name the router port that reaches the gateways.
+    type: str
+  instances:
+    description:
+      - The running gateway instances (Kube-OVN - the gateway Deployment's pods with IPs).
+      - The first internal IPv4 and first internal IPv6 address of each are the nexthops.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: Instance (pod) name.
+        type: str
+        required: true
+      node:
+        description: Node the instance runs on (its port group C(node.<node>) is used for C(Local)).
+        type: str
+        required: true
+      internal_ips:
+        description: Addresses on the VPC's internal subnet.
+        type: list
+        elements: str
+        required: true
+      external_ips:
+        description: Addresses on the external subnet (informational).
+        type: list
+        elements: str
+        default: []
+  pod_ports:
+    description:
+      - Logical switch port names (C(<pod>.<namespace>)) of the pods the selectors match; they
+        become the port group's members. Names with no C(Logical_Switch_Port) yet are skipped
+        and returned in RV(missing_ports).
+    type: list
+    elements: str
+    default: []
+  subnet_cidrs:
+    description:
+      - The CIDRs of the subnets named in C(spec.policies[].subnets), subnet name to CIDR
+        (a string, C(v4,v6) for dual stack, or a list).
+    type: dict
+    default: {}
+  node_port_groups:
+    description:
+      - Node name to the port group of the node's pods, for C(trafficPolicy=Local), where it is
+        not Kube-OVN's C(node.<node name with - replaced by .>).
+    type: dict
+    default: {}
+  state:
+    description:
+      - V(present) makes the NB hold exactly the gateway's rows. V(absent) removes every row the
+        gateway owns (Kube-OVN's delete - BFD rows, policies on any router, port group, address sets).
+    type: str
+    choices: [present, absent]
+    default: present
+notes:
+  - BFD needs C(Logical_Router_Policy.bfd_sessions), which OVN has from 24.03 (NB schema 7.3.0);
+    against an older NB a gateway with BFD fails with that message. Gateways without BFD work on
+    OVN 23.03 too.
+seealso:
+  - name: Kube-OVN VPC egress gateway
+    description: The controller whose NB layout this module reproduces.
+    link: https://kubeovn.github.io/docs/stable/en/vpc/vpc-egress-gateway/
+"""
+
+EXAMPLES = r"""
+- name: Reconcile gateway1 of the Kube-OVN documentation
+  kubeovn.egress_gateway.ovn_egress_gateway:
+    connection: tcp:192.0.2.10:6641
+    spec: "{{ lookup('file', 'gateway1.yaml') | from_yaml }}"
+    instances:
+      - name: gateway1-b9f8b4448-76lhm
+        node: kube-ovn-worker
+        internal_ips: [10.16.0.12]
+        external_ips: [172.17.0.11]
+    pod_ports: [client-1.default, client-2.default]
+    subnet_cidrs:
+      subnet1: 10.17.0.0/16
+
+- name: A BFD gateway on stock OVN, where BFD runs from the router port of the internal subnet
+  kubeovn.egress_gateway.ovn_egress_gateway:
+    name: gateway2
+    namespace: default
+    spec:
+      externalSubnet: ext
+      bfd: {enabled: true, minRX: 1000, minTX: 100, multiplier: 3}
+      policies: [{snat: true, ipBlocks: [10.18.0.0/16]}]
+    router: lr0
+    bfd_port: lr0-internal
+    instances: "{{ gateway_instances }}"
+
+- name: Remove everything gateway2 owns
+  kubeovn.egress_gateway.ovn_egress_gateway:
+    name: gateway2
+    namespace: default
+    state: absent
+"""
+
+RETURN = r"""
+gateway:
+  description: The names derived from the gateway (Kube-OVN's algorithm).
+  returned: always
+  type: dict
+  sample:
+    key: default/gateway1
+    hash: 8ca38ae7da18
+    port_group: VEG.8ca38ae7da18
+    address_sets: {ipv4: VEG.8ca38ae7da18.ipv4, ipv6: VEG.8ca38ae7da18.ipv6}
+policies:
+  description: The gateway's router policies after the task (empty with O(state=absent)).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - {priority: 29100, match: "ip4.src == $VEG.8ca38ae7da18.ipv4", action: reroute,
+       nexthops: [10.16.0.12], bfd: false}
+bfd:
+  description: The gateway's BFD rows after the task, as C(logical_port) and C(dst_ip).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{logical_port: bfd@ovn-cluster, dst_ip: 10.16.0.102, min_rx: 100, min_tx: 100, detect_mult: 5}]
+changes:
+  description: Each row change of the transaction (planned ones in check mode).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{action: create, table: BFD, row: BFD bfd@ovn-cluster 10.16.0.102}]
+missing_ports:
+  description: O(pod_ports) with no logical switch port in the NB (left out of the port group).
+  returned: always
+  type: list
+  elements: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import run_module
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module import argument_spec, connect, result
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._reconcile import monitored_tables, reconcile
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import (
+    desired_rows, parse_gateway, parse_identity,
+)
+
+INSTANCE_OPTIONS = dict(
+    name=dict(type="str", required=True),
+    node=dict(type="str", required=True),
+    internal_ips=dict(type="list", elements="str", required=True),
+    external_ips=dict(type="list", elements="str", default=[]),
+)
+
+
+def run(module):
+    params = module.params
+    present = params["state"] == "present"
+    if present or params["spec"] is not None:
+        gateway = parse_gateway(params["spec"], namespace=params["namespace"], name=params["name"])
+    else:
+        gateway = parse_identity(namespace=params["namespace"], name=params["name"])
+    rows = None
+    bfd_port = params["bfd_port"]
+    if present:
+        if bfd_port is None and gateway.bfd.enabled:
+            bfd_port = gateway.default_bfd_port
+        # Everything is validated here, before any connection is opened.
+        rows = desired_rows(gateway, params["router"] or gateway.vpc_name, bfd_port, params["instances"],
+                            params["pod_ports"], params["subnet_cidrs"], params["node_port_groups"])
+    tables, conditions = monitored_tables(gateway, bfd_port, params["pod_ports"] if present else [])
+    with connect(module, tables, conditions=conditions,
+                 optional_columns={"Logical_Router_Policy": ["bfd_sessions"]}) as conn:
+        outcome = reconcile(conn, gateway, rows, bfd_port, check_mode=module.check_mode)
+    plan = outcome["plan"]
+    for name in outcome["missing_ports"][:20]:
+        module.warn(f"pod port {name} has no Logical_Switch_Port in the NB; left out of {gateway.port_group}")
+    return result(
+        module, plan,
+        gateway=gateway.names(),
+        policies=[{"priority": p["priority"], "match": p["match"], "action": p["action"],
+                   "nexthops": p["nexthops"], "bfd": bool(p["bfd_sessions"])} for p in (rows or {}).get("policies", [])],
+        bfd=[{k: b[k] for k in ("logical_port", "dst_ip", "min_rx", "min_tx", "detect_mult")}
+             for b in (rows or {}).get("bfd", [])],
+        changes=[{"action": c.action, "table": c.table, "row": c.label} for c in plan.changes],
+        missing_ports=outcome["missing_ports"],
+    )
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(
+            spec=dict(type="raw"),
+            name=dict(type="str"),
+            namespace=dict(type="str"),
+            router=dict(type="str"),
+            bfd_port=dict(type="str"),
+            instances=dict(type="list", elements="dict", default=[], options=INSTANCE_OPTIONS),
+            pod_ports=dict(type="list", elements="str", default=[]),
+            subnet_cidrs=dict(type="dict", default={}),
+            node_port_groups=dict(type="dict", default={}),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+        ),
+        required_if=[("state", "present", ("spec",))],
+        supports_check_mode=True,
+    )
+    run_module(module, run)
+
+
+if __name__ == "__main__":
+    main()
