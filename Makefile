@@ -4,12 +4,13 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 .PHONY: help install install-system install-python install-collections install-ovn install-kube \
-        test demo bench clean
+        test demo bench clean ee-context
 
 help:
 	@echo "make demo    bring up a one-machine OVN, deploy a 2-instance egress gateway, fail one over"
 	@echo "make test    run every test suite (installs what it needs first)"
 	@echo "make bench   run the benchmarks, results in build/bench/"
+	@echo "make ee-context  build context of the AWX execution environment in build/ee/context"
 	@echo "make install set up .venv, build/collections and the cached OVN / kube-apiserver"
 
 install: install-system install-python install-collections install-ovn
@@ -33,6 +34,9 @@ demo: install
 
 bench: install install-kube
 	@bash hack/bench.sh
+
+ee-context: install-python
+	@bash hack/ee-context.sh
 
 clean:
 	rm -rf build tests/output .pytest_cache

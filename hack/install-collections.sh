@@ -11,7 +11,7 @@ stamp=$dest/.ansible-$ansible_version
 
 mkdir -p "$dest/kubeovn"
 # Our own collection: a link to this tree, so edits are live.
-ln -sfn "$PWD" "$dest/kubeovn/egress_gateway"
+[ "$(readlink "$dest/kubeovn/egress_gateway")" = "$PWD" ] || ln -sfn "$PWD" "$dest/kubeovn/egress_gateway"
 if [ -f "$stamp" ]; then
   echo "collections: up to date (ansible $ansible_version)"
   exit 0

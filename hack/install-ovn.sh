@@ -19,8 +19,10 @@ bash "$here/debian-fetch.sh" trixie "$cache/25.03" \
 for v in 23.03 25.03; do
   src=$(find "$cache/$v/root" -name ovn-nb.ovsschema | head -n1)
   ver=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["version"])' "$src")
-  cp "$src" "$cache/schemas/ovn-nb-$ver.ovsschema"
-  ln -sfn "ovn-nb-$ver.ovsschema" "$cache/schemas/ovn-nb-$v.ovsschema"
+  # write only what differs: a rerun changes nothing
+  cmp -s "$src" "$cache/schemas/ovn-nb-$ver.ovsschema" || cp "$src" "$cache/schemas/ovn-nb-$ver.ovsschema"
+  [ "$(readlink "$cache/schemas/ovn-nb-$v.ovsschema")" = "ovn-nb-$ver.ovsschema" ] \
+    || ln -sfn "ovn-nb-$ver.ovsschema" "$cache/schemas/ovn-nb-$v.ovsschema"
 done
 
 root=$cache/25.03/root
@@ -33,8 +35,11 @@ for binary in "$root"/usr/bin/ovn-* "$root"/usr/bin/ovs-* "$root"/usr/bin/ovsdb-
   [ -f "$binary" ] && [ -x "$binary" ] || continue
   head -c4 "$binary" | grep -q ELF || continue
   name=$(basename "$binary")
-  printf '#!/bin/sh\nexec %s --library-path %s %s "$@"\n' "$loader" "$libs" "$binary" > "$cache/25.03/bin/$name"
-  chmod +x "$cache/25.03/bin/$name"
+  wrapper=$(printf '#!/bin/sh\nexec %s --library-path %s %s "$@"' "$loader" "$libs" "$binary")
+  if [ "$(cat "$cache/25.03/bin/$name" 2>/dev/null)" != "$wrapper" ]; then
+    printf '%s\n' "$wrapper" > "$cache/25.03/bin/$name"
+    chmod +x "$cache/25.03/bin/$name"
+  fi
 done
 # Fail early if anything would resolve outside the private root.
 if "$loader" --library-path "$libs" --list "$root/usr/bin/ovn-nbctl" | grep -v "$root" | grep -q '=> /'; then

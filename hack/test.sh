@@ -99,8 +99,9 @@ stage_units() {
   ) 9>"$repo/build/ansible_collections.lock" > "$logs/units.log"
   status=$?
   grep -Ev "$pip_noise" "$logs/units.log"
-  count=$(grep -Eo '[0-9]+ passed' "$logs/units.log" | tail -n1 | cut -d' ' -f1)
-  count=${count:-0}
+  # one pytest run per plugin type (module_utils, controller, modules...): add up their summaries
+  count=$(grep -E '^=+ .* in [0-9.]+s' "$logs/units.log" | grep -Eo '[0-9]+ passed' \
+            | awk '{n += $1} END {print n + 0}')
   detail="$count passed"
   return $status
 }
