@@ -109,6 +109,7 @@ class NbConnection:
         self.conditions = dict(conditions or {})
         self.schema_json = None
         self.idl = None
+        self._built_at = (0, 0)
 
     # -- connecting ---------------------------------------------------------------------------
 
@@ -271,15 +272,23 @@ class NbConnection:
                         time.monotonic() + self.timeout, f"monitoring {table}")
 
     def wait_for_change(self):
-        """After TRY_AGAIN (a concurrent change or a leader change): wait for a fresh replica."""
-        seqno = self.idl.change_seqno
+        """After TRY_AGAIN (a concurrent change or a leader change): wait for a fresh replica.
+
+        Fresh = monitoring again, and either the data changed since the transaction was built
+        (the conflicting update may already have arrived during the commit) or the session
+        reconnected (to the new leader).
+        """
+        seqno, session_seqno = self._built_at
+        session = self.idl._session  # pylint: disable=protected-access
         deadline = time.monotonic() + self.timeout
-        self._run_until(lambda: self.idl.change_seqno != seqno and self.idl.state == self.idl.IDL_S_MONITORING,
+        self._run_until(lambda: self.idl.state == self.idl.IDL_S_MONITORING and session.is_connected()
+                        and (self.idl.change_seqno != seqno or session.get_seqno() != session_seqno),
                         deadline, "waiting for the database after a conflict or leader change")
 
     def commit(self, build):
         """Build and commit one transaction; returns (status, txn). ERROR raises."""
         deadline = time.monotonic() + self.timeout
+        self._built_at = (self.idl.change_seqno, self.idl._session.get_seqno())  # pylint: disable=protected-access
         txn = ovs.db.idl.Transaction(self.idl)
         build(txn, self.idl)
         status = txn.commit()
