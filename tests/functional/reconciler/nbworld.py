@@ -39,12 +39,16 @@ def schema_tables(nb) -> list[str]:
 
 
 def full_dump(nb, versions=True) -> str:
-    """Every row of every table of the NB, canonically; versions=False drops each row's _version
-    (which changes when a row is written, even back to the same content)."""
-    if versions:
-        return nb.dump(*schema_tables(nb))
-    return json.dumps({t: sorted((dict(r, _version=None) for r in nb.select(t)), key=lambda r: r["_uuid"][1])
-                       for t in schema_tables(nb)}, sort_keys=True)
+    """Every row of every table of the NB, canonically, read in one ovsdb-client call;
+    versions=False drops each row's _version (it changes when a row is written, even back to the
+    same content)."""
+    tables = schema_tables(nb)
+    results = nb.transact(*[{"op": "select", "table": t, "where": []} for t in tables])
+    dump = {}
+    for table, result in zip(tables, results):
+        rows = result["rows"] if versions else [dict(r, _version=None) for r in result["rows"]]
+        dump[table] = sorted(rows, key=lambda r: r["_uuid"][1])
+    return json.dumps(dump, sort_keys=True)
 
 
 def transactions(nb) -> int:
@@ -54,7 +58,8 @@ def transactions(nb) -> int:
     return sum(1 for line in out.splitlines() if line.startswith("record "))
 
 
-def build(nb, pods=("client-1.default", "client-2.default"), bfd_port=True, cluster_policies=True) -> dict:
+def build(nb, pods=("client-1.default", "client-2.default"), bfd_port=True, cluster_policies=True,
+          other_owners=True) -> dict:
     """The router, its BFD port, a switch with the pods' ports, and other owners' rows."""
     lr = nb.insert("Logical_Router", {"name": ROUTER})
     other_lr = nb.insert("Logical_Router", {"name": "vpc1"})
@@ -69,6 +74,8 @@ def build(nb, pods=("client-1.default", "client-2.default"), bfd_port=True, clus
         for priority, match, action, nexthops in CLUSTER_POLICIES:
             nb.insert("Logical_Router_Policy", {"priority": priority, "match": match, "action": action,
                                                 "nexthops": ovs_set(nexthops)}, parent=("Logical_Router", lr, "policies"))
+    if not other_owners:
+        return {"router": lr, "other_router": other_lr, "switch": ls}
     # another gateway's rows, and rows of nobody, on the same router and BFD port
     other_bfd = nb.insert("BFD", {"logical_port": BFD_PORT, "dst_ip": "10.16.0.250", "min_rx": 1000, "min_tx": 1000,
                                   "detect_mult": 3, "external_ids": ovs_map(OTHER_GATEWAY)})
