@@ -29,7 +29,11 @@ import subprocess
 import time
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._netlink import check_address, entered
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._netlink import (
+    check_address,
+    entered,
+    netns_identity,
+)
 
 DEFAULT_STATE_ROOT = "/run/kubeovn-egress-gateway/bfdd"
 BFDD = "/usr/lib/frr/bfdd"
@@ -113,6 +117,14 @@ def running_pid(state):
     if zombie or not argv or not argv[0].endswith(b"bfdd") or state["config"].encode() not in argv:
         return None
     return pid
+
+
+def _netns_of(pid):
+    try:
+        stat = os.stat(f"/proc/{pid}/ns/net")
+    except FileNotFoundError:
+        return None
+    return f"{stat.st_dev}:{stat.st_ino}"
 
 
 def _prepare_dir(state, user, group):
@@ -214,6 +226,8 @@ def reconcile(netns, params, check_mode=False):
             vty = os.path.join(state["dir"], "bfdd.vty")
             if os.path.exists(vty):
                 os.unlink(vty)
+            if os.path.isdir(state["dir"]) and not os.listdir(state["dir"]):
+                os.rmdir(state["dir"])
         return result
 
     if netns is not None:
@@ -225,7 +239,9 @@ def reconcile(netns, params, check_mode=False):
                               validate_interval(params["transmit_interval"], "transmit_interval"),
                               validate_interval(params["detect_multiplier"], "detect_multiplier", 2, 255),
                               state["log"])
-    restart = state_name == "restarted" or pid is None or have_config != want_config
+    # A bfdd left in an older namespace of the same name (the namespace was recreated) is stale.
+    stale_netns = pid is not None and _netns_of(pid) != netns_identity(netns)
+    restart = state_name == "restarted" or pid is None or stale_netns or have_config != want_config
     result["changed"] = restart
     result["diff"] = {"before": have_config or "", "after": want_config}
     if check_mode or not restart:

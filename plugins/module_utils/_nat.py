@@ -231,7 +231,12 @@ def reconcile(netns, internal_iface, families, state="present", state_dir=DEFAUL
                     have = read_table(version)
             after.append(f"# ipv{version} nat\n" + (render(have) if not check_mode else _predict(have, lines)))
             new_record[f"ipv{version}"] = owned
-    if new_record != record and not check_mode:
+    if check_mode:
+        pass
+    elif state == "absent":
+        if os.path.exists(path):
+            os.unlink(path)
+    elif new_record != record:
         save_record(path, new_record)
     return {"changed": changed, "commands": applied,
             "diff": {"before": "".join(before), "after": "".join(after)}}

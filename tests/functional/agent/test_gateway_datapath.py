@@ -5,6 +5,8 @@ answer only if the gateway masqueraded it; the clientip server reports the sourc
 """
 from __future__ import annotations
 
+import pathlib
+
 import pytest
 
 from support import netns
@@ -129,7 +131,9 @@ def test_other_owners_rules_untouched_and_old_config_removed(gateway_topology):
     assert_egress(topo, (4,))
 
     # state=absent removes ours only.
-    assert run_module("gateway_nat", {"netns": topo.gateway, "state": "absent"})["changed"]
+    assert run_module("gateway_nat", {"netns": topo.gateway, "state": "absent",
+                                      "state_dir": topo.state_dir})["changed"]
+    assert not list((pathlib.Path(topo.state_dir) / "nat").iterdir())
     assert run_module("gateway_routing", {"netns": topo.gateway, "state": "absent"})["changed"]
     listing = nat_listing(topo, 4)
     assert not [line for line in listing if "VEG" in line or "0x4000" in line]
@@ -174,9 +178,10 @@ def test_hundred_reruns_leave_no_duplicates(gateway_topology):
         assert not routing["changed"] and not nat["changed"]
     assert netns.ip(topo.gateway, "rule") + netns.ip(topo.gateway, "-6", "rule") == rules_before
     assert routes_outside_local(topo) == routes_before
-    nat_after = nat_listing(topo, 4) + nat_listing(topo, 6)
-    assert nat_after == nat_before
-    assert len(nat_after) == len(set(nat_after)) + 8  # only the -P policy lines repeat across families
+    assert nat_listing(topo, 4) + nat_listing(topo, 6) == nat_before
+    for version in (4, 6):
+        listing = nat_listing(topo, version)
+        assert len(listing) == len(set(listing)) == 11  # 4 policies, the chain, 6 rules
     assert_egress(topo)
 
 

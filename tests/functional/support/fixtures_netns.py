@@ -47,6 +47,7 @@ class GatewayTopology:
     client: str
     gateway: str
     external: str
+    state_dir: str = ""
     servers: dict = dataclasses.field(default_factory=lambda: {4: "198.51.100.10", 6: "2001:db8:100::10"})
     port: int = 8080
     internal_gateway = {4: "10.16.0.1", 6: "fd16::1"}
@@ -75,6 +76,10 @@ class GatewayTopology:
                      "via", self.external_ip[version])
 
     def recreate_gateway(self) -> None:
+        """A new namespace of the same name. The old one may live on (a process still in it holds
+        it), so its links are removed from the peer side first."""
+        netns.ip(self.client, "link", "del", "gw0", check=False)
+        netns.ip(self.external, "link", "del", "gw1", check=False)
         netns.delete(self.gateway)
         self.build_gateway()
 
@@ -92,17 +97,18 @@ class GatewayTopology:
         return args
 
     def nat_args(self, versions=(4, 6), no_snat=True) -> dict:
-        args = {"netns": self.gateway, "internal_iface": "eth0"}
+        args = {"netns": self.gateway, "internal_iface": "eth0", "state_dir": self.state_dir}
         for version in versions:
             args[f"ipv{version}"] = {"no_snat_sources": [self.nosnat_cidr[version]] if no_snat else []}
         return args
 
 
 @pytest.fixture
-def gateway_topology(netns_factory):
+def gateway_topology(netns_factory, tmp_path):
     client = netns_factory("cl")
     external = netns_factory("ex")
-    topo = GatewayTopology(client=client, gateway=f"{client[:-3]}-gw", external=external)
+    topo = GatewayTopology(client=client, gateway=f"{client[:-3]}-gw", external=external,
+                           state_dir=str(tmp_path / "agent-state"))
     try:
         for version, host in ((4, 32), (6, 128)):
             netns.addr(client, "lo", f"{topo.snat_source[version]}/{host}")

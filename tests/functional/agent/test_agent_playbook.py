@@ -1,0 +1,76 @@
+"""playbooks/agent.yml as a gateway pod's init container runs it: inside the gateway namespace,
+configured only by Kube-OVN's environment variables, no control node, no netns option."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+from support import netns
+from support.ansible import REPO, ansible_env
+
+pytestmark = [pytest.mark.netns, pytest.mark.slow]
+
+
+def run_agent_inside(topo, env, check=True):
+    """`ip netns exec <gateway> ansible-playbook playbooks/agent.yml` with the pod's environment."""
+    cmd = ["ip", "netns", "exec", topo.gateway, str(REPO / ".venv" / "bin" / "ansible-playbook"),
+           "-i", "localhost,", str(REPO / "playbooks" / "agent.yml")]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=ansible_env(env), timeout=600, cwd=REPO)
+    if check:
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc
+
+
+def recap_changed(proc):
+    line = next(line for line in proc.stdout.splitlines() if line.startswith("localhost"))
+    return int(line.split("changed=")[1].split()[0])
+
+
+@pytest.fixture
+def pod_env(gateway_topology):
+    topo = gateway_topology
+    state_dir = tempfile.mkdtemp(prefix=f"vegD{os.getpid()}-agent-")
+    os.chmod(state_dir, 0o755)  # bfdd runs as frr
+    env = {
+        "INTERNAL_GATEWAY_IPV4": topo.internal_gateway[4], "EXTERNAL_GATEWAY_IPV4": topo.external_gateway[4],
+        "INTERNAL_GATEWAY_IPV6": topo.internal_gateway[6], "EXTERNAL_GATEWAY_IPV6": topo.external_gateway[6],
+        "NO_SNAT_SOURCES_IPV4": topo.nosnat_cidr[4], "NO_SNAT_SOURCES_IPV6": topo.nosnat_cidr[6],
+        "POLICY_ROUTES_IPV4": f"{topo.snat_cidr[4]},{topo.nosnat_cidr[4]},{topo.bfd_ip[4]}",
+        "POLICY_ROUTES_IPV6": f"{topo.snat_cidr[6]},{topo.nosnat_cidr[6]}",
+        "BFD_PEER_IPS": topo.internal_gateway[4], "BFD_MIN_TX": "300", "BFD_MIN_RX": "100", "BFD_MULTI": "3",
+        "GATEWAY_AGENT_STATE_DIR": state_dir,
+    }
+    yield topo, env
+    run_agent_inside(topo, dict(env, GATEWAY_AGENT_STATE="absent"), check=False)
+    shutil.rmtree(state_dir, ignore_errors=True)
+
+
+def test_init_container_configures_and_a_restarted_pod_reconfigures(pod_env):
+    topo, env = pod_env
+    first = run_agent_inside(topo, env)
+    assert recap_changed(first) == 3
+    for version in (4, 6):
+        assert topo.ask(version, topo.snat_source[version]) == topo.external_ip[version]
+        assert topo.ask(version, topo.nosnat_source[version]) == topo.nosnat_source[version]
+    config = open(os.path.join(env["GATEWAY_AGENT_STATE_DIR"], "bfdd", "_host", "bfdd.conf")).read()
+    assert " peer 10.16.0.1 local-address 10.16.0.12\n" in config
+    assert "  receive-interval 1000\n  transmit-interval 300\n" in config  # minRX 100 raised to 1000
+    assert recap_changed(run_agent_inside(topo, env)) == 0
+
+    # The namespace is recreated (a new pod, same name): nothing configured, and the old bfdd
+    # still runs in the old namespace; a rerun restores everything and replaces that bfdd.
+    pidfile = os.path.join(env["GATEWAY_AGENT_STATE_DIR"], "bfdd", "_host", "bfdd.pid")
+    old_pid = int(open(pidfile).read())
+    topo.recreate_gateway()
+    assert topo.ask(4, topo.snat_source[4]).startswith("error")
+    assert recap_changed(run_agent_inside(topo, env)) == 3
+    for version in (4, 6):
+        assert topo.ask(version, topo.snat_source[version]) == topo.external_ip[version]
+    new_pid = int(open(pidfile).read())
+    assert new_pid != old_pid and not netns.process_alive(old_pid)
+    assert os.stat(f"/proc/{new_pid}/ns/net").st_ino == os.stat(f"/run/netns/{topo.gateway}").st_ino
+    assert recap_changed(run_agent_inside(topo, env)) == 0
