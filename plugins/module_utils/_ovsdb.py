@@ -36,6 +36,8 @@ python-ovs by path and never appears in messages.
 """
 from __future__ import annotations
 
+import errno
+import os
 import time
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
@@ -157,14 +159,14 @@ class NbConnection:
                     f"{type(exc).__name__}: {getattr(exc, 'reason', None) or exc.strerror or 'invalid'}",
                     field="connection", value=self.remote) from None
             if error:
-                problems.append(f"{remote}: {_strerror(error)}")
+                problems.append(self._why(remote, error))
                 continue
             rpc = ovs.jsonrpc.Connection(stream)
             try:
                 request = ovs.jsonrpc.Message.create_request("get_schema", [DATABASE])
                 error, reply = _transact_block(rpc, request, deadline)
                 if error:
-                    problems.append(f"{remote}: {_strerror(error)}")
+                    problems.append(self._why(remote, error))
                     continue
                 if reply.error:
                     dbs = _list_dbs(rpc, deadline)
@@ -175,8 +177,15 @@ class NbConnection:
             finally:
                 rpc.close()
         raise EgressGatewayError(
-            f"cannot reach the OVN Northbound database at {self.remote}: {'; '.join(problems)}",
-            field="connection", value=self.remote)
+            f"cannot reach the OVN Northbound database: {'; '.join(problems)}", field="connection", value=self.remote)
+
+    def _why(self, remote, error):
+        if error == "timed out":
+            return f"{remote}: no answer within {self.timeout:g}s"
+        if remote.startswith("ssl:") and error in (errno.EPERM, errno.ECONNRESET, errno.EPROTO, errno.EIO):
+            return (f"{remote}: TLS handshake failed ({_strerror(error)}): the server refused our certificate, "
+                    "or its certificate is not signed by ca_cert")
+        return f"{remote}: {_strerror(error)}"
 
     def _schema_helper(self):
         schema_tables = self.schema_json["tables"]
@@ -251,13 +260,10 @@ class NbConnection:
                 return
             if time.monotonic() >= deadline:
                 if not self.idl.has_ever_connected():
-                    if self.idl._session.is_connected():  # pylint: disable=protected-access
-                        raise EgressGatewayError(
-                            f"timed out after {self.timeout:g}s {doing} at {self.remote} "
-                            "(connected, but no cluster leader answered)")
+                    # a member answered get_schema, so the remotes are reachable: none of them leads
                     raise EgressGatewayError(
-                        f"cannot reach the OVN Northbound database at {self.remote} "
-                        f"(timed out after {self.timeout:g}s)", field="connection", value=self.remote)
+                        f"timed out after {self.timeout:g}s {doing} at {self.remote}: no member is the "
+                        "cluster leader (a RAFT cluster without quorum?)", field="connection", value=self.remote)
                 raise EgressGatewayError(f"timed out after {self.timeout:g}s {doing} at {self.remote}")
             poller = ovs.poller.Poller()
             self.idl.wait(poller)
@@ -309,7 +315,6 @@ class NbConnection:
 
 
 def _strerror(error):
-    import os
     return os.strerror(error) if isinstance(error, int) and error > 0 else str(error)
 
 
@@ -321,7 +326,7 @@ def _transact_block(rpc, request, deadline):
         error, reply = rpc.recv()
         if reply is not None and reply.id == request.id:
             return 0, reply
-        if error and error != _eagain():
+        if error and error != errno.EAGAIN:
             return error, None
         error = 0
         if time.monotonic() >= deadline:
@@ -332,11 +337,6 @@ def _transact_block(rpc, request, deadline):
         poller.timer_wait(max(1, int((deadline - time.monotonic()) * 1000)))
         poller.block()
     return error, None
-
-
-def _eagain():
-    import errno
-    return errno.EAGAIN
 
 
 def _list_dbs(rpc, deadline):
