@@ -16,7 +16,12 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-import netaddr
+try:
+    import netaddr
+    NETADDR_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - reported as an EgressGatewayError when used
+    netaddr = None
+    NETADDR_IMPORT_ERROR = exc
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
 
@@ -56,6 +61,11 @@ _OVN_IDENTIFIER = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
 _PREFIX_LENGTH = re.compile(r"^(0|[1-9][0-9]{0,2})$")
 _IMAGE = re.compile(r"^[^\s\x00-\x1f\x7f]+$")
 _INTEGER = re.compile(r"^-?[0-9]+$")
+
+
+def _require_netaddr():
+    if netaddr is None:
+        raise EgressGatewayError(f"the python 'netaddr' library is required: {NETADDR_IMPORT_ERROR}")
 
 
 def _fail(path: str, value: Any, problem: str):
@@ -154,8 +164,9 @@ def _string_list(value, path, item_check, unique=True):
 # ---------------------------------------------------------------------------------------------
 # Addresses
 
-def parse_ip(value, path) -> netaddr.IPAddress:
+def parse_ip(value, path):
     """One IPv4 or IPv6 address, strictly (no prefixes, no zone, no IPv4-mapped IPv6)."""
+    _require_netaddr()
     _check_type(value, path, str)
     try:
         address = netaddr.IPAddress(value)
@@ -170,6 +181,7 @@ def parse_ip(value, path) -> netaddr.IPAddress:
 
 def parse_ip_block(value, path) -> tuple[int, str]:
     """An IPv4/IPv6 address or CIDR; returns (family, canonical text); host bits must be zero."""
+    _require_netaddr()
     _check_type(value, path, str)
     if "," in value:
         _fail(path, value, "must be one address or CIDR per entry (IPv4 and IPv6 go in separate entries)")
@@ -661,8 +673,8 @@ def parse_identity(namespace: str | None = None, name: str | None = None) -> Gat
 class Instance:
     name: str
     node: str
-    internal_ips: tuple[netaddr.IPAddress, ...]
-    external_ips: tuple[netaddr.IPAddress, ...]
+    internal_ips: tuple  # of netaddr.IPAddress
+    external_ips: tuple
 
     def nexthop(self, af: int) -> str | None:
         """The instance's first internal address of family ``af`` (Kube-OVN: the pod's first IP)."""

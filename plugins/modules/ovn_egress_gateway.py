@@ -32,7 +32,7 @@ description:
     inject OVN match syntax, mixed address families, duplicate addresses) before the database is
     opened; an invalid spec fails naming the field path and the value, and nothing is written.
 version_added: 0.1.0
-author: kubeovn.egress_gateway contributors
+author: kubeovn.egress_gateway contributors (@kubeovn)
 extends_documentation_fragment:
   - kubeovn.egress_gateway.ovn_nb
 options:
