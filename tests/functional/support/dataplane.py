@@ -58,6 +58,7 @@ EXTERNAL_CIDR = "172.17.0.0/16"
 EXTERNAL_GW = "172.17.0.1"
 NODE_EXTERNAL_IP = "172.17.0.254"
 CHASSIS = "chassis-1"
+SENTINEL_IP = "10.16.255.254"
 # The router port that reaches the gateways: stock OVN runs BFD only from such a port.
 BFD_PORT = f"{ROUTER}-{INTERNAL_SWITCH}"
 HA_GROUP = f"{BFD_PORT}-ha"
@@ -274,20 +275,62 @@ class Dataplane:
         Addresses only; routing/NAT/BFD are the agent's job (or configure_gateway_by_hand)."""
         netns = self.add_port(INTERNAL_SWITCH, short, internal_ip, INTERNAL_GW, default_route=False)
         self.attach_external(netns, external_ip)
+        # What the CNI gives a gateway pod: the default route out of the external network.
+        run("ip", "route", "add", "default", "via", EXTERNAL_GW, netns=netns)
         self.ports[netns]["external_ip"] = external_ip
         run("iptables", "-t", "raw", "-A", "PREROUTING", "-i", "eth0", "-s", CLIENT_CIDR, "-m", "comment",
             "--comment", "vegF-count", "-j", "ACCEPT", netns=netns)
         return netns
 
     def configure_gateway_by_hand(self, netns: str, snat_sources=(CLIENT_CIDR,)):
-        """Routing and SNAT of a gateway instance with plain ip/iptables (harness self-test only)."""
-        run("ip", "route", "replace", "default", "via", EXTERNAL_GW, netns=netns)
+        """Routing and SNAT of a gateway instance with plain ip/iptables (harness self-test and the
+        benchmark's fixed setup; the collection's agent does this in the tests and the demo)."""
         run("ip", "route", "replace", "10.0.0.0/8", "via", INTERNAL_GW, netns=netns)
         run("sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv4.conf.all.rp_filter=0",
             "net.ipv4.conf.eth0.rp_filter=0", netns=netns)
         for source in snat_sources:
             run("iptables", "-t", "nat", "-A", "POSTROUTING", "-s", source, "-o", "net1", "-j", "MASQUERADE",
                 netns=netns)
+
+    def add_sentinel(self, short="sen", ip=SENTINEL_IP) -> str:
+        """A namespace on the BFD port's subnet for the BFD sentinel (docs/bfd.md)."""
+        return self.add_port(INTERNAL_SWITCH, short, ip, INTERNAL_GW, default_route=False)
+
+    def standalone_inventory(self, spec: dict, instances: list[str], sentinel: str | None = None,
+                             pod_ports: list[str] | None = None, **extra_vars) -> dict:
+        """An inventory for playbooks/standalone.yml: the instance namespaces (and the sentinel) as
+        hosts with a local connection, the NB of this harness, this topology's addresses."""
+        def host(netns):
+            port = self.ports[netns]
+            entry = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
+                     "standalone_gateway_netns": netns, "standalone_gateway_internal_ip": port["ip"],
+                     "standalone_gateway_node": port.get("node", CHASSIS)}
+            if "external_ip" in port:
+                entry["standalone_gateway_external_ip"] = port["external_ip"]
+            entry.update(port.get("hostvars", {}))
+            return entry
+
+        local = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
+        variables = {
+            "standalone_gateway_spec": spec,
+            "standalone_gateway_ovn_nb": self.nb_remote,
+            "standalone_gateway_router": ROUTER,
+            "standalone_gateway_bfd_port": BFD_PORT,
+            "standalone_gateway_bfd_peer_ips": [INTERNAL_GW],
+            "standalone_gateway_internal_gateway": INTERNAL_GW,
+            "standalone_gateway_external_gateway": EXTERNAL_GW,
+            "standalone_gateway_subnet_cidrs": {CLIENT_SWITCH: CLIENT_CIDR},
+            "standalone_gateway_pod_ports": pod_ports or [],
+            "standalone_gateway_state_dir": str(self.workdir / "agent"),
+        }
+        variables.update(extra_vars)
+        return {"all": {
+            "hosts": {"localhost": local},
+            "children": {
+                "egress_gateway_instances": {"hosts": {n.rsplit("-", 1)[-1]: host(n) for n in instances}},
+                "egress_gateway_bfd_sentinel": {"hosts": {sentinel.rsplit("-", 1)[-1]: host(sentinel)} if sentinel else {}},
+            },
+            "vars": variables}}
 
     def wait_chassis(self, timeout=20):
         deadline = time.time() + timeout
