@@ -117,10 +117,15 @@ def owned_by(**external_ids):
     return predicate
 
 
+def _key_text(table, key):
+    order = [c for c in LABEL_COLUMNS.get(table, ()) if c in key] + [c for c in key if c not in LABEL_COLUMNS.get(table, ())]
+    return " ".join(str(key[c]) for c in order)
+
+
 def _label(table, key, parent=None):
-    label = " ".join([table] + [str(v) for v in key.values()])
+    label = f"{table} {_key_text(table, key)}"
     if parent is not None:
-        label += " @" + " ".join(str(v) for _, v in parent.key)
+        label += " @" + _key_text(parent.table, dict(parent.key))
     return label
 
 
@@ -279,8 +284,9 @@ class _Planner:
             within = self._children(target.table, parent)
         found = [u for u in self.snap.find(target.table, dict(target.key), within) if u not in self.deleted]
         if not found:
-            what = " ".join(str(v) for _, v in target.key)
+            what = _key_text(target.table, dict(target.key))
             raise EgressGatewayError(f"unknown {target.table} {what!r}", value=what)
+        self.matched.add(found[0])   # a referenced row is in use: never pruned as stale
         return found[0]
 
     def _children(self, table, parent_uuid):
@@ -393,7 +399,7 @@ class _Planner:
         found = self.identify(want)
         wanted = {c: self.resolve(v) for c, v in want.columns.items()}
         if not found and not want.create:
-            what = " ".join(str(v) for v in want.key.values())
+            what = _key_text(want.table, want.key)
             raise EgressGatewayError(f"unknown {want.table} {what!r}", value=what)
         if not found:
             columns = dict(want.key, **wanted)
