@@ -48,6 +48,7 @@ class GatewayTopology:
     gateway: str
     external: str
     state_dir: str = ""
+    _servers: list = dataclasses.field(default_factory=list)
     servers: dict = dataclasses.field(default_factory=lambda: {4: "198.51.100.10", 6: "2001:db8:100::10"})
     port: int = 8080
     internal_gateway = {4: "10.16.0.1", 6: "fd16::1"}
@@ -74,6 +75,30 @@ class GatewayTopology:
             netns.ip(self.client, f"-{version}", "route", "replace", "default", "via", self.internal_ip[version])
             netns.ip(self.external, f"-{version}", "route", "replace", self.nosnat_cidr[version],
                      "via", self.external_ip[version])
+
+    @classmethod
+    def create(cls, base: str, state_dir: str = "") -> "GatewayTopology":
+        """Namespaces ``<base>-cl``, ``<base>-gw``, ``<base>-ex``, addresses, clientip servers."""
+        topo = cls(client=f"{base}-cl", gateway=f"{base}-gw", external=f"{base}-ex", state_dir=state_dir)
+        try:
+            netns.create(topo.client)
+            netns.create(topo.external)
+            for version, host in ((4, 32), (6, 128)):
+                netns.addr(topo.client, "lo", f"{topo.snat_source[version]}/{host}")
+                netns.addr(topo.client, "lo", f"{topo.nosnat_source[version]}/{host}")
+                netns.addr(topo.external, "lo", f"{topo.servers[version]}/{host}")
+            topo.build_gateway()
+            topo._servers = [netns.ClientIPServer(topo.external, topo.servers[v], topo.port) for v in (4, 6)]
+        except Exception:
+            topo.destroy()
+            raise
+        return topo
+
+    def destroy(self) -> None:
+        for server in self._servers:
+            server.stop()
+        for name in (self.gateway, self.client, self.external):
+            netns.delete(name)
 
     def recreate_gateway(self) -> None:
         """A new namespace of the same name. The old one may live on (a process still in it holds
@@ -104,22 +129,7 @@ class GatewayTopology:
 
 
 @pytest.fixture
-def gateway_topology(netns_factory, tmp_path):
-    client = netns_factory("cl")
-    external = netns_factory("ex")
-    topo = GatewayTopology(client=client, gateway=f"{client[:-3]}-gw", external=external,
-                           state_dir=str(tmp_path / "agent-state"))
-    try:
-        for version, host in ((4, 32), (6, 128)):
-            netns.addr(client, "lo", f"{topo.snat_source[version]}/{host}")
-            netns.addr(client, "lo", f"{topo.nosnat_source[version]}/{host}")
-            netns.addr(external, "lo", f"{topo.servers[version]}/{host}")
-        topo.build_gateway()
-        servers = [netns.ClientIPServer(external, topo.servers[v], topo.port) for v in (4, 6)]
-    except Exception:
-        netns.delete(topo.gateway)
-        raise
+def gateway_topology(tmp_path):
+    topo = GatewayTopology.create(f"{PREFIX}n{next(_counter)}", state_dir=str(tmp_path / "agent-state"))
     yield topo
-    for server in servers:
-        server.stop()
-    netns.delete(topo.gateway)
+    topo.destroy()

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Benchmarks, one section per area; each writes build/bench/<section>.json (and its own figures).
+#   bash hack/bench.sh              every section
+#   bash hack/bench.sh agent        only the named sections, in the order given
+# A section is a function bench_<name> below; add yours the same way.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source hack/env.sh
+mkdir -p build/bench
+
+# Gateway agent: module apply / no-op vs the same work as a shell script (tests/bench/bench_agent.py).
+bench_agent() { .venv/bin/python tests/bench/bench_agent.py --runs "${BENCH_AGENT_RUNS:-10}"; }
+
+mapfile -t all_sections < <(declare -F | awk '$3 ~ /^bench_/ {sub(/^bench_/, "", $3); print $3}')
+sections=("$@")
+[ ${#sections[@]} -gt 0 ] || sections=("${all_sections[@]}")
+for section in "${sections[@]}"; do
+  printf '\n=== bench: %s ===\n' "$section"
+  "bench_$section"
+done
