@@ -9,9 +9,9 @@ the Deployment exactly as ``reconcileVpcEgressGatewayWorkload`` lays it out - na
 expressions, keys sorted), required pod anti-affinity on its own labels, the Multus / logical
 switch / ip_pool / routes annotations, the privileged init container, the ``gateway`` container
 or, with BFD, the ``bfdd`` container that replaces it, RollingUpdate 1/0, grace period 0 - with
-one deliberate difference: the init container runs this collection's agent
-(``playbooks/agent.yml``, role ``gateway_agent``) instead of ``init-vpc-egress-gateway.sh``,
-with the same environment. ``generate_hash``/``needs_update`` are Kube-OVN's update rule.
+one deliberate difference by default: the init container and the BFD responder run this
+collection's agent (``playbooks/agent.yml``, role ``gateway_agent``) instead of Kube-OVN's
+scripts, with the same environment (``RUNTIMES``; ``kube-ovn`` gives Kube-OVN's commands). ``generate_hash``/``needs_update`` are Kube-OVN's update rule.
 
 PRIVATE to the collection: not a public API.
 """
@@ -20,7 +20,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import netaddr
 
@@ -36,14 +36,27 @@ VOLUME = "usr-local-sbin"
 VOLUME_PATH = "/usr/local/sbin"
 NOBODY = 65534
 
-# The init container runs the collection's agent playbook inside the gateway pod (the image is the
-# collection's execution environment); Kube-OVN's own image runs init-vpc-egress-gateway.sh.
-AGENT_COMMAND = ("ansible-playbook", "-i", "localhost,", "-c", "local", "kubeovn.egress_gateway.agent")
-KUBE_OVN_INIT_COMMAND = ("bash", "/kube-ovn/init-vpc-egress-gateway.sh")
-# The BFD responder: Kube-OVN's bfdd scripts (ctl:840), present in Kube-OVN's image.
-BFDD_COMMAND = ("bash", "/kube-ovn/start-bfdd.sh")
-BFDD_STARTUP_PROBE = ("bash", "/kube-ovn/bfdd-prestart.sh")
-BFDD_HEALTH_PROBE = ("bfdd-control", "status")
+# What runs in the pod. "agent": this collection's agent playbook (playbooks/agent.yml, role
+# gateway_agent) from the collection's execution-environment image, as the init container and,
+# with BFD, as the BFD responder (FRR bfdd, GATEWAY_AGENT_NETWORK=false). "kube-ovn": Kube-OVN's
+# own scripts from Kube-OVN's image (init-vpc-egress-gateway.sh, OpenBFDD), exactly as v1.14.
+AGENT_PLAYBOOK = "ansible-playbook -i localhost, -c local kubeovn.egress_gateway.agent"
+RUNTIMES = {
+    "agent": {
+        "init": ("sh", "-c", AGENT_PLAYBOOK),
+        "bfdd": ("sh", "-c", AGENT_PLAYBOOK + " && exec sleep infinity"),
+        "bfdd_env": ({"name": "GATEWAY_AGENT_NETWORK", "value": "false"},),
+        "startup_probe": ("pgrep", "-x", "bfdd"),
+        "health_probe": ("pgrep", "-x", "bfdd"),
+    },
+    "kube-ovn": {
+        "init": ("bash", "/kube-ovn/init-vpc-egress-gateway.sh"),
+        "bfdd": ("bash", "/kube-ovn/start-bfdd.sh"),
+        "bfdd_env": (),
+        "startup_probe": ("bash", "/kube-ovn/bfdd-prestart.sh"),
+        "health_probe": ("bfdd-control", "status"),
+    },
+}
 
 
 def _split_ips(text: str | None) -> dict:
@@ -68,8 +81,16 @@ class WorkloadContext:
     ``external_provider``/``external_gateway``: the external Subnet's ``spec.provider``
     (``<nad>.<nadNamespace>``) and ``spec.gateway``; ``bfd_ip``: the VPC's ``spec.bfdPort.ip``
     when BFD is enabled; ``snat_cidrs``/``forward_cidrs``: the policies' ipBlocks and subnet
-    CIDRs with and without SNAT; ``owner``: the VpcEgressGateway's uid when it exists in the API.
+    CIDRs with and without SNAT; ``owner_uid``: the VpcEgressGateway's uid when it exists in the
+    API; ``runtime``: what runs in the pod (a key of ``RUNTIMES``).
     """
+
+    @property
+    def commands(self) -> dict:
+        if self.runtime not in RUNTIMES:
+            raise EgressGatewayError(f"runtime must be one of {', '.join(RUNTIMES)}", field="runtime",
+                                     value=self.runtime)
+        return RUNTIMES[self.runtime]
 
     image: str
     internal_subnet: str
@@ -80,11 +101,7 @@ class WorkloadContext:
     snat_cidrs: tuple = ()
     forward_cidrs: tuple = ()
     owner_uid: str = ""
-    init_command: tuple = AGENT_COMMAND
-    bfd_command: tuple = BFDD_COMMAND
-    bfd_startup_probe: tuple = BFDD_STARTUP_PROBE
-    bfd_health_probe: tuple = BFDD_HEALTH_PROBE
-    extra_init_env: tuple = field(default=())
+    runtime: str = "agent"
 
     @property
     def nad(self) -> tuple[str, str]:
@@ -137,7 +154,7 @@ def init_env(ctx: WorkloadContext) -> list:
         env += [{"name": f"INTERNAL_GATEWAY_IPV{af}", "value": internal_gw[af]},
                 {"name": f"EXTERNAL_GATEWAY_IPV{af}", "value": external_gw[af]},
                 {"name": f"NO_SNAT_SOURCES_IPV{af}", "value": ",".join(sources)}]
-    return env + [dict(item) for item in ctx.extra_init_env]
+    return env
 
 
 def _node_affinity(gateway: Gateway) -> dict | None:
@@ -178,17 +195,19 @@ def _bfdd_container(gateway: Gateway, ctx: WorkloadContext) -> dict:
     bfd = gateway.bfd
     return {
         "name": "bfdd", "image": ctx.image, "imagePullPolicy": "IfNotPresent",
-        "command": list(ctx.bfd_command),
+        "command": list(ctx.commands["bfdd"]),
         "env": [
             {"name": "POD_IPS", "valueFrom": {"fieldRef": {"fieldPath": "status.podIPs"}}},
             {"name": "BFD_PEER_IPS", "value": ctx.bfd_ip},
             {"name": "BFD_MIN_TX", "value": str(bfd.min_tx)},
             {"name": "BFD_MIN_RX", "value": str(bfd.min_rx)},
             {"name": "BFD_MULTI", "value": str(bfd.multiplier)},
+            *[dict(e) for e in ctx.commands["bfdd_env"]],
         ],
-        "startupProbe": probe(ctx.bfd_startup_probe, initialDelaySeconds=1, failureThreshold=1),
-        "livenessProbe": probe(ctx.bfd_health_probe, initialDelaySeconds=1, periodSeconds=5),
-        "readinessProbe": probe(ctx.bfd_health_probe, initialDelaySeconds=3, periodSeconds=3, failureThreshold=1),
+        "startupProbe": probe(ctx.commands["startup_probe"], initialDelaySeconds=1, failureThreshold=1),
+        "livenessProbe": probe(ctx.commands["health_probe"], initialDelaySeconds=1, periodSeconds=5),
+        "readinessProbe": probe(ctx.commands["health_probe"], initialDelaySeconds=3, periodSeconds=3,
+                                failureThreshold=1),
         "securityContext": {"privileged": False, "runAsUser": NOBODY,
                             "capabilities": {"add": ["NET_ADMIN", "NET_BIND_SERVICE", "NET_RAW"], "drop": ["ALL"]}},
         "volumeMounts": _volume_mounts(),
@@ -237,7 +256,7 @@ def build_deployment(gateway: Gateway, ctx: WorkloadContext) -> dict:
                     "terminationGracePeriodSeconds": 0,
                     "initContainers": [{
                         "name": "init", "image": ctx.image, "imagePullPolicy": "IfNotPresent",
-                        "command": list(ctx.init_command), "env": init_env(ctx),
+                        "command": list(ctx.commands["init"]), "env": init_env(ctx),
                         "securityContext": {"privileged": True},
                         "volumeMounts": _volume_mounts(),
                     }],
@@ -287,15 +306,10 @@ def _network_status_ips(annotations: dict, network: str) -> list:
     return []
 
 
-def _pod_is_ready(pod: dict) -> bool:
-    conditions = (pod.get("status") or {}).get("conditions") or []
-    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
-
-
 def pod_instances(pods: list, external_provider: str) -> list:
     """Gateway instances from the Deployment's pods: every live pod with podIPs, sorted by name.
 
-    ``[{"name", "node", "ready", "internal_ips", "external_ips"}]``: internal IPs are the podIPs,
+    ``[{"name", "node", "internal_ips", "external_ips"}]``: internal IPs are the podIPs,
     external IPs those Multus reports for ``<nadNamespace>/<nad>`` in network-status.
     """
     nad_namespace, nad_name = WorkloadContext("", "", "", external_provider, "").nad
@@ -312,7 +326,6 @@ def pod_instances(pods: list, external_provider: str) -> list:
         out.append({
             "name": metadata.get("name"),
             "node": (pod.get("spec") or {}).get("nodeName") or "",
-            "ready": _pod_is_ready(pod),
             "internal_ips": internal,
             "external_ips": _network_status_ips(metadata.get("annotations"), network),
         })
@@ -336,7 +349,7 @@ def gateway_status(gateway: Gateway, instances: list, deployment: dict | None) -
     """The VpcEgressGateway status Kube-OVN writes (§1.2 steps 4-7) for these instances."""
     ready = deployment_is_ready(deployment)
     if ready:
-        condition = {"type": "Ready", "status": "True", "reason": "ReconcileSuccess", "message": ""}
+        condition = {"type": "Ready", "status": "True", "reason": "ReconcileSuccess"}
     else:
         condition = {"type": "Ready", "status": "False", "reason": "Processing",
                      "message": f"Waiting for Deployment {gateway.deployment_name} to be ready"}
@@ -371,3 +384,168 @@ def status_table(rows: list, wide: bool = True) -> list:
         table.append(line)
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
     return ["   ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in table]
+
+
+# ---------------------------------------------------------------------------------------------
+# Resolving the gateway's selectors and policy subnets against what the API returned (§1.3)
+
+def _requirement_matches(requirement, labels: dict) -> bool:
+    present = requirement.key in labels
+    if requirement.operator == "In":
+        return present and labels[requirement.key] in requirement.values
+    if requirement.operator == "NotIn":
+        return not present or labels[requirement.key] not in requirement.values
+    if requirement.operator == "Exists":
+        return present
+    return not present  # DoesNotExist
+
+
+def selector_matches(selector, labels: dict | None) -> bool:
+    """A LabelSelector of the spec model against an object's labels; ``None`` selects everything."""
+    if selector is None:
+        return True
+    labels = labels or {}
+    return (all(labels.get(k) == v for k, v in selector.match_labels)
+            and all(_requirement_matches(r, labels) for r in selector.match_expressions))
+
+
+def subnet_vpcs(subnets: list) -> dict:
+    """Subnet name -> its VPC (``spec.vpc``, Kube-OVN's default VPC when empty)."""
+    from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import DEFAULT_VPC
+
+    return {s["metadata"]["name"]: (s.get("spec") or {}).get("vpc") or DEFAULT_VPC for s in subnets}
+
+
+def pod_ports(gateway: Gateway, namespaces: list, pods: list, subnets: list) -> list:
+    """Logical switch ports ``<pod>.<namespace>`` of the pods the gateway's selectors match.
+
+    As Kube-OVN: a pod matches a selector when its namespace matches ``namespaceSelector`` and
+    its labels ``podSelector`` (a missing one matches all); host-network pods, pods without an
+    allocated address, pods of finished or deleted pods and pods of another VPC are skipped.
+    """
+    if not gateway.selectors:
+        return []
+    namespace_labels = {n["metadata"]["name"]: n["metadata"].get("labels") or {} for n in namespaces}
+    vpc_of = subnet_vpcs(subnets)
+    ports = set()
+    for pod in pods:
+        metadata, spec, status = pod.get("metadata") or {}, pod.get("spec") or {}, pod.get("status") or {}
+        annotations = metadata.get("annotations") or {}
+        if spec.get("hostNetwork") or metadata.get("deletionTimestamp"):
+            continue
+        if status.get("phase") in ("Succeeded", "Failed"):
+            continue
+        if annotations.get("ovn.kubernetes.io/allocated") != "true":
+            continue
+        switch = annotations.get(LOGICAL_SWITCH_ANNOTATION)
+        if vpc_of.get(switch, gateway.vpc_name) != gateway.vpc_name:
+            continue
+        namespace = metadata.get("namespace")
+        if namespace not in namespace_labels:
+            continue
+        for selector in gateway.selectors:
+            if (selector_matches(selector.namespace_selector, namespace_labels[namespace])
+                    and selector_matches(selector.pod_selector, metadata.get("labels"))):
+                ports.add(f"{metadata['name']}.{namespace}")
+                break
+    return sorted(ports)
+
+
+def policy_subnet_cidrs(gateway: Gateway, subnets: list) -> dict:
+    """Subnet name -> cidrBlock for every subnet the policies name; a missing one is an error."""
+    by_name = {s["metadata"]["name"]: s for s in subnets}
+    out = {}
+    for p, policy in enumerate(gateway.policies):
+        for s, name in enumerate(policy.subnets):
+            cidr = ((by_name.get(name) or {}).get("spec") or {}).get("cidrBlock")
+            if not cidr:
+                raise EgressGatewayError(f"spec.policies[{p}].subnets[{s}]: Subnet {name!r} not found "
+                                         "(or it has no cidrBlock)", field=f"spec.policies[{p}].subnets[{s}]",
+                                         value=name)
+            out[name] = cidr
+    return out
+
+
+def policy_cidrs(gateway: Gateway, subnet_cidrs: dict) -> tuple[list, list]:
+    """(SNAT sources, forward sources): ipBlocks and subnet CIDRs of the policies, by SNAT flag."""
+    snat, forward = set(), set()
+    for policy in gateway.policies:
+        target = snat if policy.snat else forward
+        target.update(policy.ip_blocks)
+        for name in policy.subnets:
+            target.update(c for c in subnet_cidrs[name].split(",") if c)
+    return sorted(snat), sorted(forward)
+
+
+def merge_conditions(existing: list | None, wanted: list, now: str) -> list:
+    """Wanted conditions with lastTransitionTime kept while a condition's status is unchanged."""
+    before = {c.get("type"): c for c in existing or []}
+    out = []
+    for condition in wanted:
+        old = before.get(condition["type"]) or {}
+        merged = dict(condition)
+        same = old.get("status") == condition["status"]
+        merged["lastTransitionTime"] = old.get("lastTransitionTime") if same and old.get("lastTransitionTime") else now
+        merged["lastUpdateTime"] = old.get("lastUpdateTime") if same and old.get("reason") == condition.get(
+            "reason") and old.get("lastUpdateTime") else now
+        out.append(merged)
+    return out
+
+
+def nb_connection_from_service(service: dict | None) -> str:
+    """``tcp:<clusterIP>:<port>`` of Kube-OVN's ``ovn-nb`` Service."""
+    spec = (service or {}).get("spec") or {}
+    ip = spec.get("clusterIP")
+    ports = spec.get("ports") or []
+    if not ip or ip == "None" or not ports:
+        raise EgressGatewayError("no OVN NB connection given and the cluster's ovn-nb Service has no "
+                                 "cluster IP and port; set the NB connection explicitly",
+                                 field="nb_connection", value=None)
+    port = next((p["port"] for p in ports if p.get("name") in ("ovn-nb", "nb")), ports[0]["port"])
+    host = f"[{ip}]" if ":" in ip else ip
+    return f"tcp:{host}:{port}"
+
+
+def _subnet_named(subnets: list, name: str, field: str) -> dict:
+    for subnet in subnets:
+        if subnet["metadata"]["name"] == name:
+            return subnet.get("spec") or {}
+    raise EgressGatewayError(f"{field}: Subnet {name!r} not found", field=field, value=name)
+
+
+def workload_plan(gateway: Gateway, vpc: dict | None, subnets: list, image: str, owner_uid: str = "",
+                  runtime: str = "agent") -> dict:
+    """Everything the role needs from the cluster's Vpc and Subnets: the Deployment, the router,
+    the BFD port and the policy subnets' CIDRs (Kube-OVN's validation of §1.4 included)."""
+    vpc = vpc or {}
+    vpc_spec, vpc_status = vpc.get("spec") or {}, vpc.get("status") or {}
+    internal_name = gateway.internal_subnet or vpc_status.get("defaultLogicalSwitch") or ""
+    if not internal_name:
+        raise EgressGatewayError(f"spec.internalSubnet is empty and VPC {gateway.vpc_name} reports no "
+                                 "status.defaultLogicalSwitch", field="spec.internalSubnet", value="")
+    internal = _subnet_named(subnets, internal_name, "spec.internalSubnet")
+    external = _subnet_named(subnets, gateway.external_subnet, "spec.externalSubnet")
+    bfd_port = vpc_spec.get("bfdPort") or {}
+    bfd_ip = bfd_port.get("ip", "") if bfd_port.get("enabled") else ""
+    for label, ips in (("internalIPs", gateway.internal_ips), ("externalIPs", gateway.external_ips)):
+        if ips and len(ips) < gateway.replicas:
+            raise EgressGatewayError(f"spec.{label}: {len(ips)} addresses for {gateway.replicas} replicas",
+                                     field=f"spec.{label}", value=list(ips))
+    cidrs = policy_subnet_cidrs(gateway, subnets)
+    snat, forward = policy_cidrs(gateway, cidrs)
+    ctx = WorkloadContext(
+        image=gateway.image or image, internal_subnet=internal_name,
+        internal_gateway=internal.get("gateway", ""), external_provider=external.get("provider", ""),
+        external_gateway=external.get("gateway", ""), bfd_ip=bfd_ip, snat_cidrs=tuple(snat),
+        forward_cidrs=tuple(forward), owner_uid=owner_uid, runtime=runtime,
+    )
+    return {
+        "deployment": build_deployment(gateway, ctx),
+        "router": vpc_status.get("router") or gateway.vpc_name,
+        "bfd_port": (vpc_status.get("bfdPort") or {}).get("name") or gateway.default_bfd_port,
+        "bfd_ip": bfd_ip,
+        "internal_subnet": internal_name,
+        "external_provider": ctx.external_provider,
+        "nad": "/".join(ctx.nad),
+        "subnet_cidrs": cidrs,
+    }

@@ -120,7 +120,7 @@ class Cluster:
             "--authorization-mode=RBAC", "--service-account-issuer=https://kubernetes.default.svc",
             f"--service-account-key-file={self.pki / 'sa.pub'}",
             f"--service-account-signing-key-file={self.pki / 'sa.key'}",
-            "--service-cluster-ip-range=10.0.0.0/24",
+            "--service-cluster-ip-range=10.0.0.0/24", "--allow-privileged=true",
         ])
         self.kubeconfig.write_text(kubeconfig_text(self.server, self.pki / "ca.crt", ADMIN_TOKEN))
         self._save()

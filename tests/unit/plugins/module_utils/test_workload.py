@@ -11,7 +11,7 @@ import pytest
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import parse_gateway
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._workload import (
-    AGENT_COMMAND, HASH_ANNOTATION, WorkloadContext, build_deployment, deployment_is_ready, gateway_status,
+    HASH_ANNOTATION, RUNTIMES, WorkloadContext, build_deployment, deployment_is_ready, gateway_status,
     generate_hash, needs_update, pod_instances, status_table,
 )
 
@@ -97,7 +97,7 @@ def test_pod_annotations():
 def test_init_container_runs_the_agent_with_kube_ovn_env():
     [init] = deployment()["spec"]["template"]["spec"]["initContainers"]
     assert init["name"] == "init"
-    assert init["command"] == list(AGENT_COMMAND)
+    assert init["command"] == ["sh", "-c", "ansible-playbook -i localhost, -c local kubeovn.egress_gateway.agent"]
     assert init["securityContext"] == {"privileged": True}
     assert init["volumeMounts"] == [{"name": "usr-local-sbin", "mountPath": "/usr/local/sbin"}]
     assert init["env"] == [
@@ -133,11 +133,24 @@ def test_bfdd_replaces_gateway_container():
     [bfdd] = d["spec"]["template"]["spec"]["containers"]
     assert bfdd["name"] == "bfdd"
     env = {e["name"]: e.get("value", e.get("valueFrom")) for e in bfdd["env"]}
+    assert env.pop("GATEWAY_AGENT_NETWORK") == "false"
     assert env == {"POD_IPS": {"fieldRef": {"fieldPath": "status.podIPs"}}, "BFD_PEER_IPS": "10.255.255.255",
                    "BFD_MIN_TX": "200", "BFD_MIN_RX": "100", "BFD_MULTI": "5"}
     assert bfdd["securityContext"]["capabilities"]["add"] == ["NET_ADMIN", "NET_BIND_SERVICE", "NET_RAW"]
     assert bfdd["startupProbe"]["failureThreshold"] == 1
-    assert bfdd["readinessProbe"]["exec"]["command"] == ["bfdd-control", "status"]
+    assert bfdd["command"][-1].endswith("kubeovn.egress_gateway.agent && exec sleep infinity")
+    assert bfdd["readinessProbe"]["exec"]["command"] == ["pgrep", "-x", "bfdd"]
+
+
+def test_kube_ovn_runtime_runs_kube_ovn_scripts():
+    ctx = WorkloadContext(**{**CTX.__dict__, "bfd_ip": "10.255.255.255", "runtime": "kube-ovn"})
+    d = deployment(with_spec(bfd={"enabled": True}), ctx)
+    pod = d["spec"]["template"]["spec"]
+    assert pod["initContainers"][0]["command"] == ["bash", "/kube-ovn/init-vpc-egress-gateway.sh"]
+    assert pod["containers"][0]["command"] == ["bash", "/kube-ovn/start-bfdd.sh"]
+    assert pod["containers"][0]["startupProbe"]["exec"]["command"] == ["bash", "/kube-ovn/bfdd-prestart.sh"]
+    assert pod["containers"][0]["livenessProbe"]["exec"]["command"] == ["bfdd-control", "status"]
+    assert sorted(RUNTIMES) == ["agent", "kube-ovn"]
 
 
 def test_bfd_without_vpc_bfd_port_is_refused():
@@ -196,8 +209,8 @@ def test_pod_instances():
     pods = [pod("b", "n2", ["10.16.0.13", "fd00::13"], ["172.17.0.13"]), pod("a", "n1", ["10.16.0.12"], ["172.17.0.12"]),
             pod("c", "n3", ["10.16.0.14"], deleting=True), {"metadata": {"name": "pending"}, "spec": {}, "status": {}}]
     assert pod_instances(pods, "eth1.default") == [
-        {"name": "a", "node": "n1", "ready": True, "internal_ips": ["10.16.0.12"], "external_ips": ["172.17.0.12"]},
-        {"name": "b", "node": "n2", "ready": True, "internal_ips": ["10.16.0.13", "fd00::13"],
+        {"name": "a", "node": "n1", "internal_ips": ["10.16.0.12"], "external_ips": ["172.17.0.12"]},
+        {"name": "b", "node": "n2", "internal_ips": ["10.16.0.13", "fd00::13"],
          "external_ips": ["172.17.0.13"]},
     ]
 

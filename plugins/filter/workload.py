@@ -1,0 +1,84 @@
+# -*- coding: utf-8 -*-
+# Copyright: kubeovn.egress_gateway contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters exposing the gateway workload (module_utils/_workload.py) to the egress_gateway role.
+
+veg_workload            Deployment, router, BFD port and policy subnet CIDRs from the Vpc and Subnets
+veg_needs_update        Kube-OVN's update rule (generate-hash annotation or replicas differ)
+veg_deployment_ready    util.DeploymentIsReady: rollout done, every wanted replica available
+veg_instances           gateway instances (name, node, internal/external IPs) from pods
+veg_pod_ports           logical switch ports of the pods the selectors match
+veg_status              the VpcEgressGateway status for instances and the Deployment
+veg_status_table        lines like ``kubectl get veg -o wide``
+veg_nb_connection       ``tcp:IP:PORT`` of Kube-OVN's ovn-nb Service
+
+Each raises AnsibleFilterError with the field and value of the first problem.
+"""
+from __future__ import annotations
+
+import time
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils import _workload
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import parse_gateway
+
+def _call(what, func, *args):
+    try:
+        return func(*args)
+    except EgressGatewayError as exc:
+        raise AnsibleFilterError(f"{what}: {exc}") from exc
+
+
+def _gateway(obj):
+    return _call("invalid VpcEgressGateway", parse_gateway, obj)
+
+
+def veg_workload(obj, vpc, subnets, image, owner_uid="", runtime="agent"):
+    return _call("egress gateway workload", _workload.workload_plan, _gateway(obj), vpc or {}, subnets or [],
+                 image, owner_uid or "", runtime)
+
+
+def veg_needs_update(existing, desired):
+    return _workload.needs_update(existing or None, desired)
+
+
+def veg_deployment_ready(deployment):
+    return _workload.deployment_is_ready(deployment or None)
+
+
+def veg_instances(pods, external_provider):
+    return _call("gateway pods", _workload.pod_instances, pods or [], external_provider)
+
+
+def veg_pod_ports(obj, namespaces, pods, subnets):
+    return _workload.pod_ports(_gateway(obj), namespaces or [], pods or [], subnets or [])
+
+
+def veg_status(obj, instances, deployment, existing=None):
+    gateway = _gateway(obj)
+    status = _workload.gateway_status(gateway, instances or [], deployment or None)
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    status["conditions"] = _workload.merge_conditions((existing or {}).get("conditions"), status["conditions"], now)
+    return status
+
+
+def veg_status_table(obj, status, wide=True):
+    gateway = _gateway(obj)
+    return _workload.status_table([{"name": gateway.name, "vpc": gateway.vpc_name, "bfd": gateway.bfd.enabled,
+                                    "external_subnet": gateway.external_subnet, "status": status}], wide=wide)
+
+
+def veg_nb_connection(service):
+    return _call("OVN NB connection", _workload.nb_connection_from_service, service)
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "veg_workload": veg_workload, "veg_needs_update": veg_needs_update,
+            "veg_deployment_ready": veg_deployment_ready, "veg_instances": veg_instances,
+            "veg_pod_ports": veg_pod_ports, "veg_status": veg_status, "veg_status_table": veg_status_table,
+            "veg_nb_connection": veg_nb_connection,
+        }

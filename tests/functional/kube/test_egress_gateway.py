@@ -1,0 +1,200 @@
+"""The whole gateway through playbooks deploy/scale/status/remove, against a real kube-apiserver and
+a real OVN NB ovsdb-server.
+
+What plays Kube-OVN here (there is no Kube-OVN controller, kubelet, scheduler or CNI): the test
+writes the Vpc/Subnet objects with the status Kube-OVN would report, creates the selected client
+pods and their logical switch ports, and the ``node_stand_in`` fixture binds the gateway pods to
+Node objects and writes their podIPs, Ready condition and Multus network-status through the API.
+Everything the collection reads and writes goes through the real API server and the real NB.
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+import yaml
+from kubernetes import client
+from kubernetes.client.rest import ApiException
+
+from kube_helpers import recap, run_collection_playbook
+from reconciler import nbworld
+
+pytestmark = [pytest.mark.kube, pytest.mark.ovsdb, pytest.mark.slow]
+
+BFD_IP = "10.255.255.255"
+
+
+def ensure(create, *args):
+    try:
+        create(*args)
+    except ApiException as exc:
+        if exc.status != 409:
+            raise
+
+
+@pytest.fixture
+def kube_ovn_objects(kube_cluster):
+    """The cluster-scoped objects Kube-OVN keeps: the default VPC (with a BFD port) and subnets."""
+    custom = client.CustomObjectsApi(kube_cluster.api_client())
+    ensure(custom.create_cluster_custom_object, "kubeovn.io", "v1", "vpcs", {
+        "apiVersion": "kubeovn.io/v1", "kind": "Vpc", "metadata": {"name": "ovn-cluster"},
+        "spec": {"bfdPort": {"enabled": True, "ip": BFD_IP}}})
+    custom.patch_cluster_custom_object_status("kubeovn.io", "v1", "vpcs", "ovn-cluster", {"status": {
+        "router": "ovn-cluster", "defaultLogicalSwitch": "ovn-default", "default": True,
+        "bfdPort": {"name": "bfd@ovn-cluster", "ip": BFD_IP, "nodes": []}}})
+    for name, cidr, gateway in (("ovn-default", "10.16.0.0/16", "10.16.0.1"), ("subnet1", "10.17.0.0/16", "10.17.0.1")):
+        ensure(custom.create_cluster_custom_object, "kubeovn.io", "v1", "subnets", {
+            "apiVersion": "kubeovn.io/v1", "kind": "Subnet", "metadata": {"name": name},
+            "spec": {"protocol": "IPv4", "provider": "ovn", "cidrBlock": cidr, "gateway": gateway, "vpc": "ovn-cluster"}})
+
+
+def client_pods(kube_cluster, namespace, names):
+    """Pods the selector matches, as Kube-OVN would have annotated them (address allocated)."""
+    core = client.CoreV1Api(kube_cluster.api_client())
+    for name in names:
+        core.create_namespaced_pod(namespace, {
+            "metadata": {"name": name, "labels": {"app": "client"},
+                         "annotations": {"ovn.kubernetes.io/allocated": "true",
+                                         "ovn.kubernetes.io/logical_switch": "ovn-default"}},
+            "spec": {"containers": [{"name": "c", "image": "none"}]}})
+
+
+def manifest(namespace, replicas=1, **spec):
+    return {
+        "apiVersion": "kubeovn.io/v1", "kind": "VpcEgressGateway",
+        "metadata": {"name": "gateway1", "namespace": namespace},
+        "spec": {
+            "replicas": replicas, "externalSubnet": f"macvlan-{namespace}",
+            "bfd": {"enabled": True, "minRX": 1000, "minTX": 1000, "multiplier": 3},
+            "selectors": [{"podSelector": {"matchLabels": {"app": "client"}},
+                           "namespaceSelector": {"matchLabels": {"vege-test": "true"}}}],
+            "policies": [{"snat": True, "subnets": ["subnet1"]}, {"snat": False, "ipBlocks": ["10.18.0.0/16"]}],
+            **spec,
+        },
+    }
+
+
+def playbook_vars(nb, namespace, gateway):
+    return {
+        "egress_gateway_manifest": yaml.safe_dump(gateway),
+        "egress_gateway_nb_connection": nb.connection,
+        "egress_gateway_wait_timeout": 90,
+        "egress_gateway_wait_delay": 1,
+        "egress_gateway_network_attachment": {"name": "eth1", "namespace": namespace, "master": "eth1"},
+        "egress_gateway_external_subnet": {"provider": f"eth1.{namespace}", "cidr_block": "172.17.0.0/16",
+                                           "gateway": "172.17.0.1"},
+    }
+
+
+def read(kube_cluster, namespace):
+    custom = client.CustomObjectsApi(kube_cluster.api_client())
+    apps = client.AppsV1Api(kube_cluster.api_client())
+    veg = custom.get_namespaced_custom_object("kubeovn.io", "v1", namespace, "vpc-egress-gateways", "gateway1")
+    deployment = apps.read_namespaced_deployment("gateway1", namespace)
+    return veg, deployment
+
+
+def nexthops(nb, key):
+    rows = nbworld.owned_rows(nb, key)
+    reroutes = [p for p in rows["Logical_Router_Policy"] if p[1] == 29100]
+    assert len(reroutes) == 2, rows
+    return reroutes[0][4], sorted(b[1] for b in rows["BFD"])
+
+
+def test_deploy_rerun_scale_status_remove(kube_cluster, kube_namespace, kube_ovn_objects, node_stand_in, nb_new):
+    nbworld.build(nb_new, pods=(f"client-1.{kube_namespace}", f"client-2.{kube_namespace}"))
+    client_pods(kube_cluster, kube_namespace, ["client-1", "client-2", "client-3"])  # client-3 has no LSP
+    key = f"{kube_namespace}/gateway1"
+    others_before = nbworld.not_owned_dump(nb_new, key)
+    variables = playbook_vars(nb_new, kube_namespace, manifest(kube_namespace))
+
+    deploy = run_collection_playbook(kube_cluster, "deploy", **variables)
+    assert "FAILED - RETRYING" in deploy.stdout or "Wait for 1 ready instance" in deploy.stdout
+    veg, deployment = read(kube_cluster, kube_namespace)
+    assert deployment.spec.replicas == 1
+    assert deployment.metadata.owner_references[0].uid == veg["metadata"]["uid"]
+    assert deployment.spec.template.spec.containers[0].name == "bfdd"
+    assert deployment.spec.template.metadata.annotations["k8s.v1.cni.cncf.io/networks"] == f"{kube_namespace}/eth1"
+    status = veg["status"]
+    assert status["phase"] == "Completed" and status["ready"] is True
+    assert status["replicas"] == 1 and len(status["internalIPs"]) == 1 and len(status["externalIPs"]) == 1
+    assert status["labelSelector"] == "app=vpc-egress-gateway,ovn.kubernetes.io/vpc-egress-gateway=gateway1"
+    assert status["workload"]["nodes"][0] in node_stand_in.nodes
+    hops, bfd = nexthops(nb_new, key)
+    assert hops == status["internalIPs"] and bfd == status["internalIPs"]
+    rows = nbworld.owned_rows(nb_new, key)
+    assert rows["Port_Group"][0][1] == [f"client-1.{kube_namespace}", f"client-2.{kube_namespace}"]
+    assert rows["Address_Set"] == [(f"VEG.{nbworld_hash(key)}.ipv4", ["10.17.0.0/16", "10.18.0.0/16"], "4")]
+    assert "gateway1" in deploy.stdout and "Completed" in deploy.stdout  # the status table
+
+    rerun = run_collection_playbook(kube_cluster, "deploy", **variables)
+    assert recap(rerun)["changed"] == 0, rerun.stdout
+
+    for replicas in (3, 1):
+        scaled = run_collection_playbook(kube_cluster, "scale", **variables, egress_gateway_replicas=replicas)
+        assert recap(scaled)["changed"] > 0
+        veg, deployment = read(kube_cluster, kube_namespace)
+        assert deployment.spec.replicas == replicas and veg["spec"]["replicas"] == replicas
+        assert veg["status"]["replicas"] == replicas and veg["status"]["ready"] is True
+        hops, bfd = nexthops(nb_new, key)
+        assert len(hops) == replicas and hops == sorted(veg["status"]["internalIPs"]) and bfd == hops
+
+    status_run = run_collection_playbook(kube_cluster, "status", egress_gateway_manifest=variables["egress_gateway_manifest"])
+    assert recap(status_run)["changed"] == 0
+    assert "Completed" in status_run.stdout and hops[0] in status_run.stdout
+
+    run_collection_playbook(kube_cluster, "remove", **variables)
+    assert nbworld.owned_rows(nb_new, key) == {"BFD": [], "Logical_Router_Policy": [], "Port_Group": [], "Address_Set": []}
+    assert nbworld.not_owned_dump(nb_new, key) == others_before
+    custom = client.CustomObjectsApi(kube_cluster.api_client())
+    apps = client.AppsV1Api(kube_cluster.api_client())
+    core = client.CoreV1Api(kube_cluster.api_client())
+    for lookup in (lambda: custom.get_namespaced_custom_object("kubeovn.io", "v1", kube_namespace,
+                                                                "vpc-egress-gateways", "gateway1"),
+                   lambda: apps.read_namespaced_deployment("gateway1", kube_namespace),
+                   lambda: custom.get_namespaced_custom_object("k8s.cni.cncf.io", "v1", kube_namespace,
+                                                                "network-attachment-definitions", "eth1"),
+                   lambda: custom.get_cluster_custom_object("kubeovn.io", "v1", "subnets", f"macvlan-{kube_namespace}")):
+        with pytest.raises(ApiException) as gone:
+            lookup()
+        assert gone.value.status == 404
+    assert not apps.list_namespaced_replica_set(kube_namespace).items
+    deadline = time.monotonic() + 30
+    while core.list_namespaced_pod(kube_namespace, label_selector="app=vpc-egress-gateway").items:
+        assert time.monotonic() < deadline, "gateway pods left behind"
+        time.sleep(0.5)
+    # the client pods are not the gateway's
+    assert len(core.list_namespaced_pod(kube_namespace, label_selector="app=client").items) == 3
+
+
+def nbworld_hash(key):
+    import hashlib
+
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+def test_bad_spec_changes_nothing(kube_cluster, kube_namespace, kube_ovn_objects, node_stand_in, nb_new):
+    nbworld.build(nb_new)
+    variables = playbook_vars(nb_new, kube_namespace, manifest(kube_namespace))
+    run_collection_playbook(kube_cluster, "deploy", **variables)
+    veg_before, deployment_before = read(kube_cluster, kube_namespace)
+    nb_before = nbworld.full_dump(nb_new)
+    for bad_spec, field in (({"replicas": 11}, "spec.replicas"),
+                            ({"policies": [{"snat": True, "ipBlocks": ["10.18.0.1/16"]}]}, "spec.policies[0].ipBlocks[0]"),
+                            ({"internalIPs": ["10.16.0.5"], "replicas": 2}, "spec.internalIPs")):
+        bad = run_collection_playbook(kube_cluster, "deploy", check=False,
+                                      **{**variables, "egress_gateway_manifest": yaml.safe_dump(
+                                          manifest(kube_namespace, **bad_spec))})
+        assert bad.returncode != 0 and field in bad.stdout, bad.stdout
+        veg, deployment = read(kube_cluster, kube_namespace)
+        assert veg["spec"] == veg_before["spec"] and veg["metadata"]["generation"] == veg_before["metadata"]["generation"]
+        assert deployment.metadata.generation == deployment_before.metadata.generation
+        assert nbworld.full_dump(nb_new) == nb_before
+    # a subnet that does not exist: found while reading the cluster, still before any write
+    missing = run_collection_playbook(kube_cluster, "deploy", check=False, **{
+        **variables, "egress_gateway_manifest": yaml.safe_dump(manifest(
+            kube_namespace, policies=[{"snat": True, "subnets": ["no-such-subnet"]}])),
+        "egress_gateway_manage_resource": False})
+    assert missing.returncode != 0 and "no-such-subnet" in missing.stdout
+    assert nbworld.full_dump(nb_new) == nb_before
+    run_collection_playbook(kube_cluster, "remove", **variables)
