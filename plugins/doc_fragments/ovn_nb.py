@@ -45,6 +45,7 @@ attributes:
     support: full
     description: Shows each changed row before and after, keyed by a readable row label.
   platform:
+    support: full
     platforms: posix
     description: Any host that reaches the OVN Northbound database.
 notes:

@@ -514,6 +514,12 @@ def _row_to_uuid(value):
     return getattr(value, "uuid", value)
 
 
+def _builder(the_plan, inserted):
+    def build(txn, idl):
+        inserted.update(apply_plan(the_plan, txn, idl))
+    return build
+
+
 def converge(conn, wants, owned=None, check_mode=False):
     """Read, plan and (unless check_mode) apply in one transaction, retrying on TRY_AGAIN."""
     wants = list(wants)
@@ -522,11 +528,7 @@ def converge(conn, wants, owned=None, check_mode=False):
         if check_mode or not the_plan.changed:
             return the_plan
         inserted = {}
-
-        def build(txn, idl, the_plan=the_plan, inserted=inserted):
-            inserted.update(apply_plan(the_plan, txn, idl))
-
-        status, txn = conn.commit(build)
+        status, txn = conn.commit(_builder(the_plan, inserted))
         if status == "try again":
             conn.wait_for_change()
             continue
@@ -541,4 +543,3 @@ def converge(conn, wants, owned=None, check_mode=False):
         return the_plan
     raise EgressGatewayError(
         f"the NB database kept changing under us: gave up after {MAX_ATTEMPTS} attempts at {conn.remote}")
-

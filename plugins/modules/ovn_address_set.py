@@ -9,11 +9,11 @@ module: ovn_address_set
 short_description: An OVN Northbound address set (C(Address_Set) row)
 description:
   - Creates, updates or removes one C(Address_Set) row, identified by its O(name).
-  - The addresses become exactly O(addresses) (IPv4 and IPv6 addresses and CIDRs, normalised:
-    C(10.0.0.0/24), C(fd00::/64), C(fd00::1)); a CIDR with host bits set is refused.
+  - The addresses become exactly O(addresses) (IPv4 and IPv6 addresses and CIDRs, normalised, for
+    example C(10.0.0.0/24), C(fd00::/64), C(fd00::1)); a CIDR with host bits set is refused.
   - O(state=absent) removes only the row with this name.
 version_added: 0.1.0
-author: kubeovn.egress_gateway contributors
+author: kubeovn.egress_gateway contributors (@kubeovn)
 extends_documentation_fragment:
   - kubeovn.egress_gateway.ovn_nb
   - kubeovn.egress_gateway.ovn_nb.external_ids

@@ -17,7 +17,7 @@ description:
   - O(state=absent) removes only the row with this identity; a router policy that lists it in
     C(bfd_sessions) loses the reference (it is a weak reference).
 version_added: 0.1.0
-author: kubeovn.egress_gateway contributors
+author: kubeovn.egress_gateway contributors (@kubeovn)
 extends_documentation_fragment:
   - kubeovn.egress_gateway.ovn_nb
   - kubeovn.egress_gateway.ovn_nb.external_ids

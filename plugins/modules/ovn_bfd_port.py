@@ -16,13 +16,13 @@ description:
   - "O(layout=router_port): stock OVN's layout: BFD runs from the existing router port that
     reaches the gateways (O(name)); the module only binds that port to the chassis group. The
     port must exist. This centralises that subnet's routing on the active chassis."
-  - Chassis priorities are O(chassis[].priority), or C(100 - index) for plain names, as Kube-OVN.
+  - Chassis priorities are the C(priority) of each O(chassis) item, or C(100 - index) for plain names, as Kube-OVN.
     Chassis of the group that are not listed are removed from it.
   - All of it is one transaction. O(state=absent) removes the dedicated port and the group (in
     one transaction, which referential integrity allows because the port is deleted explicitly),
     or for O(layout=router_port) unbinds the port from our group and removes the group.
 version_added: 0.1.0
-author: kubeovn.egress_gateway contributors
+author: kubeovn.egress_gateway contributors (@kubeovn)
 extends_documentation_fragment:
   - kubeovn.egress_gateway.ovn_nb
   - kubeovn.egress_gateway.ovn_nb.external_ids

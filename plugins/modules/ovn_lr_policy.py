@@ -14,7 +14,7 @@ description:
   - O(state=absent) removes only the policy with this identity, from this router.
   - A router that does not exist is an error; nothing is written.
 version_added: 0.1.0
-author: kubeovn.egress_gateway contributors
+author: kubeovn.egress_gateway contributors (@kubeovn)
 extends_documentation_fragment:
   - kubeovn.egress_gateway.ovn_nb
   - kubeovn.egress_gateway.ovn_nb.external_ids

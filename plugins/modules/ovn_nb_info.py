@@ -8,13 +8,13 @@ DOCUMENTATION = r"""
 module: ovn_nb_info
 short_description: Read router policies, BFD sessions, address sets and port groups from OVN Northbound
 description:
-  - Read-only facts: a router's policies as C(ovn-nbctl lr-policy-list) shows them (highest
+  - Read-only facts. A router's policies as C(ovn-nbctl lr-policy-list) shows them (highest
     priority first) plus their uuids, C(bfd_sessions) and C(external_ids); C(BFD) rows with their
     status; address sets; port groups with their member ports by name.
   - O(external_ids) filters every kind of row on the server (only matching rows are sent), so the
     module stays fast on a large database.
 version_added: 0.1.0
-author: kubeovn.egress_gateway contributors
+author: kubeovn.egress_gateway contributors (@kubeovn)
 extends_documentation_fragment:
   - kubeovn.egress_gateway.ovn_nb
 options:
@@ -111,6 +111,13 @@ def _plain(row_uuid, row, columns):
     return out
 
 
+def _session(bfd_uuid, bfd):
+    session = {"uuid": str(bfd_uuid)}
+    if bfd_uuid in bfd:
+        session.update({k: bfd[bfd_uuid][k] for k in ("logical_port", "dst_ip", "status")})
+    return session
+
+
 def run(module):
     params = module.params
     gather = params["gather"]
@@ -158,10 +165,7 @@ def run(module):
                     item = _plain(puuid, row, ["priority", "match", "action", "nexthops", "options",
                                                "external_ids", "chain", "jump_chain"])
                     item["router"] = router["name"]
-                    item["bfd_sessions"] = [
-                        dict({"uuid": str(b)}, **({k: bfd[b][k] for k in ("logical_port", "dst_ip", "status")}
-                                                if b in bfd else {}))
-                        for b in row.get("bfd_sessions", [])]
+                    item["bfd_sessions"] = [_session(b, bfd) for b in row.get("bfd_sessions", [])]
                     listed.append(item)
             out["policies"] = sorted(listed, key=lambda p: (p["router"], -p["priority"], p["match"]))
         if "address_sets" in gather:

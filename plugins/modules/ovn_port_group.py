@@ -15,7 +15,7 @@ description:
     every logical switch port.
   - The group's ACLs are left alone. O(state=absent) removes only the group with this name.
 version_added: 0.1.0
-author: kubeovn.egress_gateway contributors
+author: kubeovn.egress_gateway contributors (@kubeovn)
 extends_documentation_fragment:
   - kubeovn.egress_gateway.ovn_nb
   - kubeovn.egress_gateway.ovn_nb.external_ids

@@ -16,7 +16,10 @@ def rows(nb, name):
 def test_create_rerun_update_remove(nb):
     other = nb.insert("Address_Set", {"name": "other", "addresses": ovs_set(["192.0.2.1"]),
                                       "external_ids": ovs_map({"owner": "someone-else"})})
-    others = lambda: [r for r in nb.select("Address_Set") if r["name"] == "other"]  # noqa: E731
+
+    def others():
+        return [r for r in nb.select("Address_Set") if r["name"] == "other"]
+
     snapshot = others()
     args = {"connection": nb.connection, "name": "VEG.x.ipv4",
             "addresses": ["10.0.2.7", "10.0.1.0/24", "10.0.1.0/24"], "external_ids": OURS}
@@ -45,8 +48,8 @@ def test_create_rerun_update_remove(nb):
     assert py_map(row["external_ids"]) == dict(OURS, keep="me")
     assert updated["diff"]["before"]["Address_Set VEG.x.ipv4"]["addresses"] == ["10.0.1.0/24", "10.0.2.7"]
 
-    replaced = run_module("ovn_address_set", dict(args, addresses=["fd00::1", "fd00::/64"],
-                                                   external_ids_mode="replace"))
+    replace = dict(args, addresses=["fd00::1", "fd00::/64"], external_ids_mode="replace")
+    replaced = run_module("ovn_address_set", replace)
     assert replaced["changed"]
     assert py_map(rows(nb, "VEG.x.ipv4")[0]["external_ids"]) == OURS
 

@@ -46,7 +46,7 @@ def test_timeout_when_nothing_answers():
         assert out["failed"] and "no answer within 1s" in out["msg"], out
     finally:
         listener.close()
-        for conn, _ in accepted:
+        for conn, _address in accepted:
             conn.close()
 
 

@@ -44,7 +44,7 @@ def test_no_client_certificate_is_refused(nb_tls, tls_certs):
 def test_unreadable_key_is_named_not_shown(nb_tls, tls_certs, tmp_path):
     bogus = tmp_path / "bogus.pem"
     bogus.write_text("-----BEGIN PRIVATE KEY-----\nnot-a-key-secret-text\n-----END PRIVATE KEY-----\n")
-    out = run_module("ovn_address_set", args(nb_tls, {"key": bogus, "cert": tls_certs["client"]["cert"]},
-                                              tls_certs["ca"]))
+    client = {"key": bogus, "cert": tls_certs["client"]["cert"]}
+    out = run_module("ovn_address_set", args(nb_tls, client, tls_certs["ca"]))
     assert out["failed"], out
     assert "not-a-key-secret-text" not in json.dumps(out)

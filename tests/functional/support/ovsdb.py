@@ -130,13 +130,13 @@ class NbDatabase:
             self.connection = f"unix:{sock}"
         self.servers.append(OvsdbServer(self.workdir, "nb", db, remotes, ssl).start())
         self.client_remote = f"unix:{sock}"
-        _wait(lambda: sock.exists(), what="the NB socket")
+        _wait(sock.exists, what="the NB socket")
         return self
 
     # RAFT cluster
     def start_cluster(self, members=3):
-        raft_ports = [free_port() for _ in range(members)]
-        client_ports = [free_port() for _ in range(members)]
+        raft_ports = [free_port() for _member in range(members)]
+        client_ports = [free_port() for _member in range(members)]
         for i in range(members):
             db = self.workdir / f"nb{i}.db"
             local = f"tcp:127.0.0.1:{raft_ports[i]}"
