@@ -26,6 +26,7 @@ attributes:
     support: full
     description: Shows the managed state before and after, in C(ip)/C(iptables) notation.
   platform:
+    support: full
     platforms: posix
     description: Linux network namespaces.
 """

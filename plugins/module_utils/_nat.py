@@ -162,7 +162,7 @@ def _order_inserts(lines):
 
 def _run(argv, text=None):
     try:
-        proc = subprocess.run(argv, input=text, capture_output=True, text=True, timeout=60)
+        proc = subprocess.run(argv, input=text, capture_output=True, text=True, timeout=60, check=False)
     except FileNotFoundError as exc:
         raise EgressGatewayError(f"{argv[0]} is not installed (Debian package iptables)") from exc
     if proc.returncode != 0:

@@ -20,10 +20,10 @@ description:
   - Intervals. Toward OVN, FRR's O(receive_interval) below 1000 ms made sessions flap several
     times a second (OVN answers FRR's Poll, then sends nothing for about 0.8 s), so it defaults
     to 1000. O(transmit_interval) is what OVN's C(min_rx) and C(detect_mult) turn into OVN's
-    detection time: 100 ms x 3 detected a dead gateway in about 0.3 s in our trials. Set it to the
+    detection time; 100 ms x 3 detected a dead gateway in about 0.3 s in our trials. Set it to the
     gateway's C(bfd.minTX) (Kube-OVN's C(BFD_MIN_TX), default 1000).
 version_added: 0.1.0
-author: kubeovn.egress_gateway contributors
+author: kubeovn.egress_gateway contributors (@kubeovn)
 extends_documentation_fragment:
   - kubeovn.egress_gateway.gateway_agent
 requirements:

@@ -19,15 +19,15 @@ description:
     namespace (O(state_dir)C(/nat/<netns>.json), with the namespace's identity, so a recreated
     namespace starts afresh). A source dropped from O(ipv4.no_snat_sources) or a changed
     O(internal_iface) removes exactly our old rule; other owners' rules are untouched.
-  - All changes of a family go in one C(iptables-restore --noflush) (C(ip6tables-restore) for IPv6):
+  - All changes of a family go in one C(iptables-restore --noflush) (C(ip6tables-restore) for IPv6), so
     the kernel applies the batch whole or not at all.
-  - Backend, C(iptables) with the nf_tables back end (Debian 12 and 13's default, C(iptables-nft)): the
-    rules live where kube-proxy, Kube-OVN and C(iptables -t nat -S) see them on both releases; a
+  - Backend, C(iptables) with the nf_tables back end (Debian 12 and 13's default, C(iptables-nft)), because the
+    rules live where kube-proxy, Kube-OVN and C(iptables -t nat -S) see them on both releases, where a
     native nftables table would not show in that listing. No maintained Python library drives
     iptables-nft, so the module runs C(iptables-save)/C(iptables-restore).
   - A family not given is cleared of the chain and our rules.
 version_added: 0.1.0
-author: kubeovn.egress_gateway contributors
+author: kubeovn.egress_gateway contributors (@kubeovn)
 extends_documentation_fragment:
   - kubeovn.egress_gateway.gateway_agent
 requirements:

@@ -20,13 +20,13 @@ description:
     the internal gateway. The module marks the routes it writes with C(proto 147), so a CIDR
     dropped from O(ipv4.routes) is removed. A wanted route that already exists with the right
     gateway and device (written by the CNI) is left as it is.
-  - Ownership, as in Kube-OVN, is by number: any other rule at priorities 1001-1004 and any other
+  - Ownership, as in Kube-OVN, is by number; any other rule at priorities 1001-1004 and any other
     route in table 1000 of a managed family is removed. A family not given (O(ipv6) omitted) is
     cleared of these entries, so a gateway that drops a family is cleaned up.
   - Interfaces and addresses default to what a route lookup toward each gateway gives
-    (C(ip route get <gateway>): device and preferred source), as Kube-OVN does.
+    (C(ip route get <gateway>), its device and preferred source), as Kube-OVN does.
 version_added: 0.1.0
-author: kubeovn.egress_gateway contributors
+author: kubeovn.egress_gateway contributors (@kubeovn)
 extends_documentation_fragment:
   - kubeovn.egress_gateway.gateway_agent
 options:

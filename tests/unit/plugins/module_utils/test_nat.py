@@ -47,7 +47,7 @@ def test_removed_source_and_changed_iface_delete_exactly_ours():
     have = table([other, SEED[0], "-A POSTROUTING -d 10.19.0.0/16 -j RETURN",
                   "-A POSTROUTING -s 10.19.0.0/16 -j RETURN"] + SEED[1:])
     recorded = SEED[:4] + ["-A POSTROUTING -d 10.19.0.0/16 -j RETURN", "-A POSTROUTING -s 10.19.0.0/16 -j RETURN"]
-    lines, _ = plan(have, desired_rules("net9", ["10.18.0.0/16"]), recorded)
+    lines, _owned = plan(have, desired_rules("net9", ["10.18.0.0/16"]), recorded)
     assert sorted(line for line in lines if line.startswith("-D")) == sorted([
         "-D PREROUTING -i eth0 -j MARK --set-xmark 0x4000/0x4000",
         "-D POSTROUTING -d 10.19.0.0/16 -j RETURN",
@@ -59,22 +59,22 @@ def test_removed_source_and_changed_iface_delete_exactly_ours():
 
 def test_unrecorded_identical_looking_rule_of_another_owner_is_kept():
     foreign = "-A POSTROUTING -s 10.19.0.0/16 -j RETURN"
-    lines, _ = plan(table(SEED + [foreign]), desired_rules("eth0", ["10.18.0.0/16"]), SEED[:4])
+    lines, _owned = plan(table(SEED + [foreign]), desired_rules("eth0", ["10.18.0.0/16"]), SEED[:4])
     assert lines == []
 
 
 def test_duplicates_are_removed_and_return_after_jump_is_reordered():
     have = table(SEED[:4] + [SEED[3]] + SEED[4:])
-    lines, _ = plan(have, desired_rules("eth0", ["10.18.0.0/16"]), SEED[:4])
+    lines, _owned = plan(have, desired_rules("eth0", ["10.18.0.0/16"]), SEED[:4])
     assert lines == ["-D POSTROUTING -j VEG-MASQUERADE"]
     have = table([SEED[0], SEED[3], SEED[1], SEED[2]] + SEED[4:])
-    lines, _ = plan(have, desired_rules("eth0", ["10.18.0.0/16"]), SEED[:4])
+    lines, _owned = plan(have, desired_rules("eth0", ["10.18.0.0/16"]), SEED[:4])
     assert _predict(have, lines).splitlines()[1:5] == SEED[:4]
 
 
 def test_tampered_chain_is_rewritten_whole():
     have = table(SEED[:4] + ["-A VEG-MASQUERADE -j ACCEPT"] + SEED[4:])
-    lines, _ = plan(have, desired_rules("eth0", ["10.18.0.0/16"]), SEED[:4])
+    lines, _owned = plan(have, desired_rules("eth0", ["10.18.0.0/16"]), SEED[:4])
     assert lines == [":VEG-MASQUERADE - [0:0]"] + SEED[4:]
 
 
