@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the hack/ scripts: the environment every tool here runs in.
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$repo/.venv/bin:$PATH"

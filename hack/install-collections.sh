@@ -17,11 +17,11 @@ if [ -f "$stamp" ]; then
   exit 0
 fi
 mkdir -p "$cache"
-wheel=$(ls "$cache"/ansible-$ansible_version-*.whl 2>/dev/null | head -n1 || true)
+wheel=$(find "$cache" -maxdepth 1 -name "ansible-$ansible_version-*.whl" | head -n1)
 if [ -z "$wheel" ]; then
   echo "collections: downloading the ansible $ansible_version wheel from PyPI"
   .venv/bin/pip download -q --no-deps "ansible==$ansible_version" -d "$cache" 2>&1 | grep -v "^WARNING: Location" || true
-  wheel=$(ls "$cache"/ansible-$ansible_version-*.whl | head -n1)
+  wheel=$(find "$cache" -maxdepth 1 -name "ansible-$ansible_version-*.whl" | head -n1)
 fi
 .venv/bin/python - "$wheel" "$dest" "${wanted[@]}" <<'PY'
 import sys, zipfile, shutil, pathlib

@@ -32,7 +32,7 @@ libs=$root/usr/lib/x86_64-linux-gnu:$root/lib/x86_64-linux-gnu
 mkdir -p "$cache/25.03/bin"
 for binary in "$root"/usr/bin/ovn-* "$root"/usr/bin/ovs-* "$root"/usr/bin/ovsdb-* \
               "$root"/usr/sbin/ovsdb-server "$root"/usr/lib/openvswitch-switch/ovs-vswitchd; do
-  [ -f "$binary" ] && [ -x "$binary" ] || continue
+  if [ ! -f "$binary" ] || [ ! -x "$binary" ]; then continue; fi
   head -c4 "$binary" | grep -q ELF || continue
   name=$(basename "$binary")
   wrapper=$(printf '#!/bin/sh\nexec %s --library-path %s %s "$@"' "$loader" "$libs" "$binary")
@@ -46,5 +46,5 @@ if "$loader" --library-path "$libs" --list "$root/usr/bin/ovn-nbctl" | grep -v "
   echo "install-ovn: ovn-nbctl resolves libraries outside $root" >&2
   exit 1
 fi
-echo "ovn: schemas $(ls "$cache/schemas" | grep -E '^ovn-nb-[0-9]+\.[0-9]+\.[0-9]+' | tr '\n' ' ')and OVN $("$cache/25.03/bin/ovn-nbctl" --version | head -n1 | awk '{print $NF}') in"
+echo "ovn: schemas $(cd "$cache/schemas" && printf '%s ' ovn-nb-[0-9]*.[0-9]*.[0-9]*.ovsschema)and OVN $("$cache/25.03/bin/ovn-nbctl" --version | head -n1 | awk '{print $NF}') in"
 echo "$cache"

@@ -10,14 +10,21 @@
 # Narrowing a stage while developing (the full run takes no arguments):
 #   SANITY_ARGS="--test validate-modules"  PYTEST_ARGS="tests/functional/nb -x"
 #   MOLECULE_ROLES="gateway_agent"
-# Logs of each stage: build/test-logs/<stage>.log
+# Logs of each stage: build/test-logs/<run>/<stage>.log (build/test-logs/latest: the newest run)
+# the stage_* functions are called by name ("stage_$s"), which shellcheck cannot see:
+# shellcheck disable=SC2317
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 source hack/env.sh
 export NO_COLOR=1 ANSIBLE_FORCE_COLOR=0 PY_COLORS=0
 repo=$PWD
-logs=$repo/build/test-logs
+# One log folder per run (other sessions run stages at the same time); build/test-logs/latest
+# is the newest. Folders older than two days are removed.
+mkdir -p build/test-logs
+find build/test-logs -mindepth 1 -maxdepth 1 -type d -mtime +2 -exec rm -rf {} +
+logs=$repo/build/test-logs/$(date -u +%Y%m%dT%H%M%S)-$$
 mkdir -p "$logs"
+ln -sfn "$(basename "$logs")" build/test-logs/latest
 
 # ansible-test runs on the venv's Python (3.11 on Debian 12, 3.13 on Debian 13)
 python_version=$(.venv/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
@@ -54,8 +61,8 @@ print(re.search(r"pip='([0-9.]+)'", inspect.getsource(pr.get_venv_packages)).gro
 PY
 )
   mkdir -p ~/.ansible/test/cache
-  cmp -s hack/ansible-test-get-pip.py ~/.ansible/test/cache/get_pip_${version//./_}.py \
-    || cp hack/ansible-test-get-pip.py ~/.ansible/test/cache/get_pip_${version//./_}.py
+  cmp -s hack/ansible-test-get-pip.py ~/.ansible/test/cache/"get_pip_${version//./_}.py" \
+    || cp hack/ansible-test-get-pip.py ~/.ansible/test/cache/"get_pip_${version//./_}.py"
 }
 
 # Each stage_<name> runs its suite, prints its output and sets $count (tests run) and $detail.
@@ -72,7 +79,7 @@ stage_sanity() {
     flock 9
     sync_test_root
     install_get_pip_standin
-    cd "$test_root"
+    cd "$test_root" || exit 1
     # shellcheck disable=SC2086
     ansible-test sanity --venv --python "$python_version" --color no ${SANITY_ARGS:-} 2>&1
   ) 9>"$repo/build/ansible_collections.lock" > "$logs/sanity.log"
@@ -85,7 +92,7 @@ stage_sanity() {
     echo "sanity: a test was skipped because a program is missing (add it to hack/install-system.sh)"
     return 1
   fi
-  return $status
+  return "$status"
 }
 
 stage_units() {
@@ -94,7 +101,7 @@ stage_units() {
     flock 9
     sync_test_root
     install_get_pip_standin
-    cd "$test_root"
+    cd "$test_root" || exit 1
     ansible-test units --venv --python "$python_version" --color no 2>&1
   ) 9>"$repo/build/ansible_collections.lock" > "$logs/units.log"
   status=$?
@@ -103,7 +110,7 @@ stage_units() {
   count=$(grep -E '^=+ .* in [0-9.]+s' "$logs/units.log" | grep -Eo '[0-9]+ passed' \
             | awk '{n += $1} END {print n + 0}')
   detail="$count passed"
-  return $status
+  return "$status"
 }
 
 stage_pytest() {
@@ -124,7 +131,7 @@ passed = n["tests"] - n["failures"] - n["errors"] - n["skipped"]
 print(passed, f"{passed} passed, {n['failures']} failed, {n['errors']} errors, {n['skipped']} skipped")
 PY
 )
-  return $status
+  return "$status"
 }
 
 stage_lint() {
@@ -134,7 +141,7 @@ stage_lint() {
   count=$(grep -Eo 'in [0-9]+ files processed' "$logs/lint.log" | grep -Eo '[0-9]+' | tail -n1)
   count=${count:-0}
   detail="$count files linted (production profile)"
-  return $status
+  return "$status"
 }
 
 stage_molecule() {
@@ -160,7 +167,7 @@ stage_molecule() {
     fi
   done
   detail="$count scenarios passed${failed:+, failed: ${failed[*]}}"
-  return $status
+  return "$status"
 }
 
 stage_packaging() {
@@ -169,7 +176,7 @@ stage_packaging() {
   status=${PIPESTATUS[0]}
   count=$(grep -c '^packaging: ok' "$logs/packaging.log")
   detail="$count checks"
-  return $status
+  return "$status"
 }
 
 stages=("$@")

@@ -64,7 +64,7 @@ def test_idempotent_role_passes_check_converge_and_idempotence(tmp_path):
 
 
 def test_role_that_is_not_idempotent_fails_the_sequence(tmp_path):
-    proc, output, _ = _molecule(tmp_path, NOT_IDEMPOTENT_TASKS)
+    proc, output, _probe = _molecule(tmp_path, NOT_IDEMPOTENT_TASKS)
     assert proc.returncode != 0, output
     assert "default > converge: Executed: Successful" in output
     assert "Idempotence test failed because of the following tasks" in output
