@@ -90,6 +90,7 @@ class Dataplane:
         self.prefix = prefix or f"vegF{os.getpid()}"
         if len(self.prefix) > 11:
             raise HarnessError(f"prefix {self.prefix!r} too long for interface names")
+        self.own_workdir = workdir is None
         self.workdir = pathlib.Path(workdir or tempfile.mkdtemp(prefix=f"{self.prefix}-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.workdir.chmod(0o711)  # bfdd runs as frr and keeps its sockets below
@@ -434,6 +435,8 @@ class Dataplane:
         for netns in reversed(self.netns):
             run("ip", "netns", "del", netns, check=False)
         self.netns.clear()
+        if self.own_workdir and not os.environ.get("VEGF_KEEP_WORKDIR"):
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
     def __enter__(self):
         return self.start()
