@@ -157,8 +157,9 @@ stage_molecule() {
     echo "--- molecule: role $role, scenario $scenario"
     if (cd "roles/$role" && molecule -c "$repo/.config/molecule/config.yml" test -s "$scenario") \
          >"$logs/molecule-$role-$scenario.log" 2>&1; then
-      grep -E '^(PLAY RECAP|localhost|.*(INFO|ERROR).*(Running|Completed|scenario))' \
-        "$logs/molecule-$role-$scenario.log" | tail -n 25
+      # molecule's closing report: one line per action of the sequence
+      sed 's/\x1b\[[0-9;]*m//g' "$logs/molecule-$role-$scenario.log" \
+        | grep -E "^$scenario > [a-z_]+: |Molecule executed"
       count=$((count + 1))
     else
       cat "$logs/molecule-$role-$scenario.log"
