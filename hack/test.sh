@@ -49,6 +49,13 @@ sync_test_root() {
   git ls-files -z --cached --others --exclude-standard \
     | rsync -a --from0 --files-from=- --ignore-missing-args ./ "$test_root/"
   git -C "$test_root" init -q
+  # The collections we depend on, beside ours: ansible-test finds them there (import test,
+  # validate-modules, units), not on ANSIBLE_COLLECTIONS_PATH.
+  local dep
+  for dep in kubernetes/core ansible/utils ansible/posix community/general; do
+    mkdir -p "$repo/build/ansible_collections/$dep"
+    rsync -a --delete "build/collections/ansible_collections/$dep/" "$repo/build/ansible_collections/$dep/"
+  done
 }
 
 # ansible-test's pip bootstrap downloads get-pip.py from a host that is unreachable here; our
