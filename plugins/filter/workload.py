@@ -11,6 +11,8 @@ veg_pod_ports           logical switch ports of the pods the selectors match
 veg_status              the VpcEgressGateway status for instances and the Deployment
 veg_status_table        lines like ``kubectl get veg -o wide``
 veg_nb_connection       ``tcp:IP:PORT`` of Kube-OVN's ovn-nb Service
+veg_bfd_port_chassis    chassis of the nodes carrying a VPC's BFD port (selector, or the first 3)
+veg_bfd_port_networks   Kube-OVN's bfdPort.ip as router port networks
 
 Each raises AnsibleFilterError with the field and value of the first problem.
 """
@@ -70,6 +72,14 @@ def veg_status_table(obj, status, wide=True):
                                     "external_subnet": gateway.external_subnet, "status": status}], wide=wide)
 
 
+def veg_bfd_port_chassis(nodes, node_selector=None, limit=_workload.BFD_PORT_DEFAULT_NODES):
+    return _call("VPC BFD port", _workload.bfd_port_chassis, nodes or [], node_selector or None, int(limit))
+
+
+def veg_bfd_port_networks(ip):
+    return _call("VPC BFD port", _workload.bfd_port_networks, ip)
+
+
 def veg_nb_connection(service):
     return _call("OVN NB connection", _workload.nb_connection_from_service, service)
 
@@ -80,5 +90,6 @@ class FilterModule:
             "veg_workload": veg_workload, "veg_needs_update": veg_needs_update,
             "veg_deployment_ready": veg_deployment_ready, "veg_instances": veg_instances,
             "veg_pod_ports": veg_pod_ports, "veg_status": veg_status, "veg_status_table": veg_status_table,
-            "veg_nb_connection": veg_nb_connection,
+            "veg_nb_connection": veg_nb_connection, "veg_bfd_port_chassis": veg_bfd_port_chassis,
+            "veg_bfd_port_networks": veg_bfd_port_networks,
         }

@@ -1,0 +1,74 @@
+"""Role vpc_bfd_port: nodes from the real kube-apiserver (Node objects made through the API, no
+kubelet), the BFD port and HA chassis group in a real NB ovsdb-server, both port layouts."""
+from __future__ import annotations
+
+import pytest
+
+from kube_helpers import recap, run_role
+from reconciler import nbworld
+from support import kube
+from support.ovsdb import py_map, py_set
+
+pytestmark = [pytest.mark.kube, pytest.mark.ovsdb]
+
+
+def group(nb, name):
+    """(chassis -> priority, external_ids) of the HA_Chassis_Group ``name``, or None."""
+    groups = [g for g in nb.select("HA_Chassis_Group") if g["name"] == name]
+    if not groups:
+        return None
+    chassis = {c["_uuid"][1]: c for c in nb.select("HA_Chassis")}
+    members = {chassis[u]["chassis_name"]: chassis[u]["priority"] for u in py_set(groups[0]["ha_chassis"])}
+    return members, py_map(groups[0]["external_ids"])
+
+
+def port(nb, name):
+    ports = [p for p in nb.select("Logical_Router_Port") if p["name"] == name]
+    return ports[0] if ports else None
+
+
+def test_dedicated_port_with_selector(kube_cluster, kube_nodes, nb_new):
+    nbworld.build(nb_new, bfd_port=False)
+    args = {"vpc_bfd_port_nb_connection": nb_new.connection, "vpc_bfd_port_ip": "10.255.255.255",
+            "vpc_bfd_port_node_selector": {"matchLabels": {"egress": "true"}}}
+    assert recap(run_role(kube_cluster, "vpc_bfd_port", **args))["changed"] == 1
+    lrp = port(nb_new, "bfd@ovn-cluster")
+    assert py_set(lrp["networks"]) == ["10.255.255.255/32"]
+    assert py_map(lrp["options"]) == {"bfd-only": "true"}
+    members, ids = group(nb_new, "bfd@ovn-cluster")
+    assert members == {kube_nodes[0]: 100, kube_nodes[1]: 99}  # node3 is egress=false
+    assert ids["lrp"] == "bfd@ovn-cluster"
+    assert recap(run_role(kube_cluster, "vpc_bfd_port", **args))["changed"] == 0
+    run_role(kube_cluster, "vpc_bfd_port", **args, vpc_bfd_port_state="absent")
+    assert port(nb_new, "bfd@ovn-cluster") is None and group(nb_new, "bfd@ovn-cluster") is None
+
+
+def test_router_port_first_three_nodes(kube_cluster, kube_nodes, nb_new):
+    nbworld.build(nb_new)
+    # a 4th node, last by name: left out (Kube-OVN takes the first 3 when there is no selector)
+    kube.add_node(kube_cluster, f"{kube_nodes[2]}z", {})
+    try:
+        args = {"vpc_bfd_port_nb_connection": nb_new.connection, "vpc_bfd_port_layout": "router_port",
+                "vpc_bfd_port_name": "ovn-cluster-ovn-default"}
+        before = port(nb_new, "ovn-cluster-ovn-default")
+        run_role(kube_cluster, "vpc_bfd_port", **args)
+        members, _ = group(nb_new, "ovn-cluster-ovn-default")
+        assert members == {kube_nodes[0]: 100, kube_nodes[1]: 99, kube_nodes[2]: 98}
+        after = port(nb_new, "ovn-cluster-ovn-default")
+        assert py_set(after["networks"]) == py_set(before["networks"]) and after["mac"] == before["mac"]
+        assert recap(run_role(kube_cluster, "vpc_bfd_port", **args))["changed"] == 0
+        run_role(kube_cluster, "vpc_bfd_port", **args, vpc_bfd_port_state="absent")
+        assert group(nb_new, "ovn-cluster-ovn-default") is None
+        assert port(nb_new, "ovn-cluster-ovn-default") is not None  # the router's port stays
+    finally:
+        from kubernetes import client
+        client.CoreV1Api(kube_cluster.api_client()).delete_node(f"{kube_nodes[2]}z")
+
+
+def test_no_matching_node_changes_nothing(kube_cluster, kube_nodes, nb_new):
+    nbworld.build(nb_new, bfd_port=False)
+    before = nbworld.full_dump(nb_new)
+    bad = run_role(kube_cluster, "vpc_bfd_port", check=False, vpc_bfd_port_nb_connection=nb_new.connection,
+                   vpc_bfd_port_ip="10.255.255.255", vpc_bfd_port_node_selector={"matchLabels": {"egress": "nowhere"}})
+    assert bad.returncode != 0 and "no node matches" in bad.stdout
+    assert nbworld.full_dump(nb_new) == before
