@@ -235,3 +235,115 @@ def test_status_and_table():
                                 '["10.16.0.12"]', '["172.17.0.11"]', '["kube-ovn-worker"]']
     waiting = gateway_status(gateway, [], None)
     assert waiting["phase"] == "Processing" and waiting["conditions"][0]["reason"] == "Processing"
+
+
+# --- selectors, subnets, VPC, NB service, BFD port chassis ------------------------------------
+
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._workload import (  # noqa: E402
+    bfd_port_chassis, bfd_port_networks, merge_conditions, nb_connection_from_service, pod_ports,
+    policy_subnet_cidrs, workload_plan,
+)
+
+SUBNETS = [
+    {"metadata": {"name": "ovn-default"}, "spec": {"cidrBlock": "10.16.0.0/16", "gateway": "10.16.0.1"}},
+    {"metadata": {"name": "subnet1"}, "spec": {"cidrBlock": "10.17.0.0/16", "gateway": "10.17.0.1", "vpc": "ovn-cluster"}},
+    {"metadata": {"name": "vpc1-net"}, "spec": {"cidrBlock": "192.168.0.0/24", "gateway": "192.168.0.1", "vpc": "vpc1"}},
+    {"metadata": {"name": "macvlan1"}, "spec": {"cidrBlock": "172.17.0.0/16", "gateway": "172.17.0.1",
+                                              "provider": "eth1.default"}},
+]
+
+
+def client_pod(name, namespace="default", labels=None, switch="ovn-default", allocated=True, **extra):
+    annotations = {"ovn.kubernetes.io/logical_switch": switch}
+    if allocated:
+        annotations["ovn.kubernetes.io/allocated"] = "true"
+    return {"metadata": {"name": name, "namespace": namespace, "labels": labels or {}, "annotations": annotations,
+                         **extra.pop("metadata", {})},
+            "spec": extra.pop("spec", {}), "status": extra.pop("status", {})}
+
+
+def test_pod_ports_follow_kube_ovn_rules():
+    gateway = parse_gateway(with_spec(selectors=[
+        {"namespaceSelector": {"matchLabels": {"team": "a"}}},
+        {"podSelector": {"matchExpressions": [{"key": "egress", "operator": "Exists"}]}},
+    ]))
+    namespaces = [{"metadata": {"name": "default", "labels": {"team": "a"}}},
+                  {"metadata": {"name": "other", "labels": {}}}]
+    pods = [
+        client_pod("in-team-ns"),
+        client_pod("labelled", "other", {"egress": "yes"}),
+        client_pod("unlabelled", "other"),
+        client_pod("host", spec={"hostNetwork": True}),
+        client_pod("unallocated", allocated=False),
+        client_pod("done", status={"phase": "Succeeded"}),
+        client_pod("deleting", metadata={"deletionTimestamp": "2026-01-01T00:00:00Z"}),
+        client_pod("other-vpc", switch="vpc1-net"),
+    ]
+    assert pod_ports(gateway, namespaces, pods, SUBNETS) == ["in-team-ns.default", "labelled.other"]
+    no_selectors = copy.deepcopy(GATEWAY1)
+    del no_selectors["spec"]["selectors"]
+    assert pod_ports(parse_gateway(no_selectors), namespaces, pods, SUBNETS) == []
+
+
+def test_policy_subnets_must_exist():
+    gateway = parse_gateway(copy.deepcopy(GATEWAY1))
+    assert policy_subnet_cidrs(gateway, SUBNETS) == {"subnet1": "10.17.0.0/16"}
+    with pytest.raises(EgressGatewayError, match=r"spec.policies\[0\].subnets\[0\]: Subnet 'subnet1' not found"):
+        policy_subnet_cidrs(gateway, SUBNETS[:1])
+
+
+def test_workload_plan_reads_vpc_and_subnets():
+    vpc = {"spec": {"bfdPort": {"enabled": True, "ip": "10.255.255.255"}},
+           "status": {"router": "lr-ovn-cluster", "defaultLogicalSwitch": "ovn-default",
+                      "bfdPort": {"name": "bfd@ovn-cluster"}}}
+    gateway = parse_gateway(with_spec(bfd={"enabled": True}))
+    plan = workload_plan(gateway, vpc, SUBNETS, "image:1", "uid-9")
+    assert plan["router"] == "lr-ovn-cluster" and plan["bfd_port"] == "bfd@ovn-cluster"
+    assert plan["nad"] == "default/eth1" and plan["subnet_cidrs"] == {"subnet1": "10.17.0.0/16"}
+    d = plan["deployment"]
+    assert d["spec"]["template"]["spec"]["containers"][0]["name"] == "bfdd"
+    assert d["metadata"]["ownerReferences"][0]["uid"] == "uid-9"
+    env = {e["name"]: e["value"] for e in d["spec"]["template"]["spec"]["initContainers"][0]["env"]}
+    assert env["NO_SNAT_SOURCES_IPV4"] == "10.18.0.0/16"
+    # no Vpc object: router = VPC name, internal subnet must then be given
+    with pytest.raises(EgressGatewayError, match="defaultLogicalSwitch"):
+        workload_plan(parse_gateway(copy.deepcopy(GATEWAY1)), None, SUBNETS, "image:1")
+    plain = workload_plan(parse_gateway(with_spec(internalSubnet="ovn-default")), None, SUBNETS, "image:1")
+    assert plain["router"] == "ovn-cluster" and plain["bfd_ip"] == ""
+    with pytest.raises(EgressGatewayError, match="spec.externalSubnet: Subnet 'nope' not found"):
+        workload_plan(parse_gateway(with_spec(externalSubnet="nope")), vpc, SUBNETS, "image:1")
+
+
+def test_merge_conditions_keeps_transition_time():
+    old = [{"type": "Ready", "status": "True", "reason": "ReconcileSuccess", "lastTransitionTime": "T0",
+            "lastUpdateTime": "T0"}]
+    same = merge_conditions(old, [{"type": "Ready", "status": "True", "reason": "ReconcileSuccess"}], "T1")
+    assert same[0]["lastTransitionTime"] == "T0" and same[0]["lastUpdateTime"] == "T0"
+    flipped = merge_conditions(old, [{"type": "Ready", "status": "False", "reason": "Processing"}], "T1")
+    assert flipped[0]["lastTransitionTime"] == "T1"
+
+
+def test_nb_connection_from_service():
+    service = {"spec": {"clusterIP": "10.96.0.10", "ports": [{"name": "ovn-nb", "port": 6641}]}}
+    assert nb_connection_from_service(service) == "tcp:10.96.0.10:6641"
+    assert nb_connection_from_service({"spec": {"clusterIP": "fd00::a", "ports": [{"port": 6641}]}}) == "tcp:[fd00::a]:6641"
+    with pytest.raises(EgressGatewayError, match="set the NB connection explicitly"):
+        nb_connection_from_service({})
+
+
+def node(name, labels=None, chassis=None):
+    return {"metadata": {"name": name, "labels": labels or {},
+                         "annotations": {"ovn.kubernetes.io/chassis": chassis} if chassis else {}}}
+
+
+def test_bfd_port_chassis():
+    nodes = [node("n4"), node("n2", {"bfd": "yes"}, "ch-2"), node("n1"), node("n3", {"bfd": "yes"})]
+    assert bfd_port_chassis(nodes, None) == ["n1", "ch-2", "n3"]
+    assert bfd_port_chassis(nodes, {"matchLabels": {"bfd": "yes"}}) == ["ch-2", "n3"]
+    assert bfd_port_chassis(nodes, {"matchExpressions": [{"key": "bfd", "operator": "DoesNotExist"}]}) == ["n1", "n4"]
+    with pytest.raises(EgressGatewayError, match="no node matches"):
+        bfd_port_chassis(nodes, {"matchLabels": {"bfd": "no"}})
+    assert bfd_port_networks("10.255.255.255,fdff::1") == ["10.255.255.255/32", "fdff::1/128"]
+    assert bfd_port_networks("10.255.255.254/24") == ["10.255.255.254/24"]
+    with pytest.raises(EgressGatewayError, match="bfdPort.ip"):
+        bfd_port_networks("10.255.255.300")
