@@ -11,6 +11,14 @@ mkdir -p build/bench
 # Gateway agent: module apply / no-op vs the same work as a shell script (tests/bench/bench_agent.py).
 bench_agent() { .venv/bin/python tests/bench/bench_agent.py --runs "${BENCH_AGENT_RUNS:-10}"; }
 
+# Gateway reconciler: playbook wall time vs idempotent ovn-nbctl command tasks (1 and 20 gateways),
+# module time vs a bare read (+ one raw transaction), and 100..50,000 selected pods
+# (tests/bench/bench_reconciler.py; build/bench/reconciler.json and reconciler.md).
+bench_reconciler() {
+  .venv/bin/python tests/bench/bench_reconciler.py --repeat "${BENCH_RECONCILER_RUNS:-3}" \
+    --sizes "${BENCH_RECONCILER_SIZES:-100,1000,10000,50000}"
+}
+
 mapfile -t all_sections < <(declare -F | awk '$3 ~ /^bench_/ {sub(/^bench_/, "", $3); print $3}')
 sections=("$@")
 [ ${#sections[@]} -gt 0 ] || sections=("${all_sections[@]}")

@@ -225,8 +225,8 @@ def _ip_list(value, path) -> tuple[str, ...]:
         first = _families_of(entries[0])
         for i, entry in enumerate(entries):
             if _families_of(entry) != first:
-                _fail(f"{path}[{i}]", value[i], f"mixes address families with {path}[0] ({value[0]!r}); "
-                                               "every entry must have the same families")
+                _fail(f"{path}[{i}]", value[i],
+                      f"mixes address families with {path}[0] ({value[0]!r}); every entry must have the same families")
     seen = {}
     for i, entry in enumerate(entries):
         for address in entry:
@@ -553,11 +553,11 @@ def _parse_spec(spec, name: str, namespace: str, path: str = "spec") -> Gateway:
         _fail(fields.sub("replicas"), replicas, f"must be between 0 and {REPLICAS_MAX}")
     prefix = fields.get("prefix", (str,), "")
     if prefix and not _PREFIX.match(prefix):
-        _fail(fields.sub("prefix"), prefix, "must be lower-case letters, digits, '-' and '.', optionally "
-                                           "ending in '-' or '.'")
+        _fail(fields.sub("prefix"), prefix,
+              "must be lower-case letters, digits, '-' and '.', optionally ending in '-' or '.'")
     if len(prefix + name) > 253:
-        _fail(fields.sub("prefix"), prefix, f"with the name the Deployment name is {len(prefix + name)} characters "
-                                           "long; at most 253 are allowed")
+        _fail(fields.sub("prefix"), prefix,
+              f"with the name the Deployment name is {len(prefix + name)} characters long; at most 253 are allowed")
     image = fields.get("image", (str,), "")
     if image and not _IMAGE.match(image):
         _fail(fields.sub("image"), image, "must be an image reference without whitespace")

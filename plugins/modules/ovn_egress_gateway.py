@@ -197,6 +197,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import run_module
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module import argument_spec, connect, result
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._ovs_json import use_fast_json
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._reconcile import monitored_tables, reconcile
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import (
     desired_rows, parse_gateway, parse_identity,
@@ -226,6 +227,7 @@ def run(module):
         rows = desired_rows(gateway, params["router"] or gateway.vpc_name, bfd_port, params["instances"],
                             params["pod_ports"], params["subnet_cidrs"], params["node_port_groups"])
     tables, conditions = monitored_tables(gateway, bfd_port, params["pod_ports"] if present else [])
+    use_fast_json()
     with connect(module, tables, conditions=conditions,
                  optional_columns={"Logical_Router_Policy": ["bfd_sessions"]}) as conn:
         outcome = reconcile(conn, gateway, rows, bfd_port, check_mode=module.check_mode)

@@ -92,10 +92,10 @@ def build(nb, pods=("client-1.default", "client-2.default"), bfd_port=True, clus
 
 
 def add_ports(nb, switch, names):
-    """Logical switch ports in one transaction (fast for thousands)."""
+    """Logical switch ports, 500 per transaction (one ovsdb-client argument stays under 128 KiB)."""
     names = list(names)
-    for start in range(0, len(names), 5000):
-        chunk = names[start:start + 5000]
+    for start in range(0, len(names), 500):
+        chunk = names[start:start + 500]
         ops = [{"op": "insert", "table": "Logical_Switch_Port", "row": {"name": n}, "uuid-name": f"p{i}"}
                for i, n in enumerate(chunk)]
         ops.append({"op": "mutate", "table": "Logical_Switch", "where": [["_uuid", "==", ["uuid", switch]]],

@@ -54,4 +54,3 @@ def test_invalid_gateway_raises_filter_error_with_field_and_value():
 def test_invalid_instance_raises_filter_error():
     with pytest.raises(AnsibleFilterError, match=r"instances\[0\]\.node: .*'w1 \|\| 1'"):
         veg_rows(GATEWAY, [{"name": "a", "node": "w1 || 1", "internal_ips": ["10.16.0.2"]}])
-

@@ -9,7 +9,7 @@ the model's unit tests and by the reconciler's functional test (NB unchanged for
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+import dataclasses
 
 GOOD_GATEWAY = {
     "apiVersion": "kubeovn.io/v1",
@@ -48,13 +48,13 @@ GOOD_INPUTS = {
 }
 
 
-@dataclass
+@dataclasses.dataclass
 class Case:
     id: str
     field: str
     value: object
     gateway: object = None
-    inputs: dict = field(default_factory=dict)
+    inputs: dict = dataclasses.field(default_factory=dict)
 
 
 def _with(path, value):

@@ -230,8 +230,8 @@ def test_ipv6_only_gateway():
     rows = desired_rows(gateway, "lr", None, [instance("a", "w1", "fd00::2")], [], {})
     assert [a["name"] for a in rows["address_sets"]] == [gateway.address_set(6)]
     assert rows["port_groups"][0]["external_ids"]["af"] == "6"
-    assert {p["match"] for p in rows["policies"]} == {f"ip6.src == ${gateway.port_group}_ip6",
-                                                       f"ip6.src == ${gateway.address_set(6)}"}
+    assert {p["match"] for p in rows["policies"]} == {
+        f"ip6.src == ${gateway.port_group}_ip6", f"ip6.src == ${gateway.address_set(6)}"}
 
 
 def test_only_families_with_nexthops_get_rows():
