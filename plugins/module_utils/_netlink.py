@@ -356,6 +356,11 @@ def resolve_family(ipr, family):
                 raise EgressGatewayError(f"no source address toward the {side} gateway "
                                          f"{resolved[f'{side}_gateway']}; set {side}_ip",
                                          field=f"ipv{family['version']}.{side}_ip", value=None)
+    for side in ("internal", "external"):
+        iface = resolved[f"{side}_iface"]
+        if not ipr.link_lookup(ifname=iface):
+            raise EgressGatewayError(f"ipv{family['version']}.{side}_iface: interface {iface!r} does not exist",
+                                     field=f"ipv{family['version']}.{side}_iface", value=iface)
     return resolved
 
 

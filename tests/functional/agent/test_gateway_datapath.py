@@ -207,3 +207,26 @@ def test_bad_input_names_field_and_value(gateway_topology):
     assert result["failed"] and result["field"] == "ipv4.no_snat_sources[0]"
     assert not [r for r in netns.ip(topo.gateway, "rule").splitlines() if r.startswith("100")]
     assert "VEG-MASQUERADE" not in "\n".join(nat_listing(topo, 4))
+
+
+def test_explicit_interfaces_and_rp_filter(gateway_topology):
+    topo = gateway_topology
+    netns.sysctl(topo.gateway, "net.ipv4.conf.eth0.rp_filter", "1")
+    args = {"netns": topo.gateway, "ipv4": {
+        "internal_gateway": topo.internal_gateway[4], "internal_iface": "eth0", "internal_ip": topo.internal_ip[4],
+        "external_iface": "net1", "external_ip": topo.external_ip[4],
+        "routes": [topo.snat_cidr[4], topo.nosnat_cidr[4]]}}
+    result = run_module("gateway_routing", args, diff=True)
+    assert result["changed"] and not result["failed"], result
+    assert "sysctl net.ipv4.conf.eth0.rp_filter=1" in result["diff"]["before"]
+    assert netns.exec_in(topo.gateway, "sysctl", "-n", "net.ipv4.conf.eth0.rp_filter").strip() == "0"
+    assert result["families"][0]["external_gateway"] is None
+    assert f"1004:\tfrom {topo.external_ip[4]} iif lo lookup default" in netns.ip(topo.gateway, "rule")
+    assert run_module("gateway_nat", topo.nat_args((4,)))["changed"]
+    assert_egress(topo, (4,))
+    # An interface that does not exist is an error naming it; nothing was changed by the attempt.
+    rules = netns.ip(topo.gateway, "rule")
+    args["ipv4"]["internal_iface"] = "eth9"
+    result = run_module("gateway_routing", args)
+    assert result["failed"] and result["field"] == "ipv4.internal_iface" and result["value"] == "eth9"
+    assert netns.ip(topo.gateway, "rule") == rules
