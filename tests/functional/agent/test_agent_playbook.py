@@ -74,3 +74,16 @@ def test_init_container_configures_and_a_restarted_pod_reconfigures(pod_env):
     assert new_pid != old_pid and not netns.process_alive(old_pid)
     assert os.stat(f"/proc/{new_pid}/ns/net").st_ino == os.stat(f"/run/netns/{topo.gateway}").st_ino
     assert recap_changed(run_agent_inside(topo, env)) == 0
+
+
+def test_bfdd_container_runs_only_the_responder(pod_env):
+    topo, env = pod_env
+    bfd_env = {"BFD_PEER_IPS": env["BFD_PEER_IPS"], "BFD_MIN_TX": "1000", "BFD_MIN_RX": "1000", "BFD_MULTI": "3",
+               "POD_IPS": f"{topo.internal_ip[4]},{topo.internal_ip[6]}", "GATEWAY_AGENT_NETWORK": "false",
+               "GATEWAY_AGENT_STATE_DIR": env["GATEWAY_AGENT_STATE_DIR"]}
+    assert recap_changed(run_agent_inside(topo, bfd_env)) == 1
+    config = open(os.path.join(env["GATEWAY_AGENT_STATE_DIR"], "bfdd", "_host", "bfdd.conf")).read()
+    assert " peer 10.16.0.1 local-address 10.16.0.12\n" in config and "transmit-interval 1000" in config
+    assert not [r for r in netns.ip(topo.gateway, "rule").splitlines() if r.startswith("100")]
+    assert "VEG-MASQUERADE" not in netns.exec_in(topo.gateway, "iptables", "-t", "nat", "-S")
+    assert recap_changed(run_agent_inside(topo, bfd_env)) == 0
