@@ -27,7 +27,6 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "functional"))
 sys.path.insert(0, str(REPO / "build" / "collections"))
 
-from support import netns  # noqa: E402
 from support.ansible import ansible_env, run_module  # noqa: E402
 from support.fixtures_netns import GatewayTopology  # noqa: E402
 
@@ -141,7 +140,7 @@ def main():
     results = {k: [] for k in ("agent_apply", "agent_noop", "routing_apply", "routing_noop", "nat_apply",
                                "nat_noop", "logic_noop", "shell_apply", "shell_rerun")}
     try:
-        for _ in range(args.runs):
+        for _run in range(args.runs):
             # interleaved, so load from other processes hits both sides alike
             topo.recreate_gateway()
             total, parts = agent_run(topo, expect_changed=True)

@@ -173,7 +173,7 @@ def test_hundred_reruns_leave_no_duplicates(gateway_topology):
     rules_before = netns.ip(topo.gateway, "rule") + netns.ip(topo.gateway, "-6", "rule")
     routes_before = routes_outside_local(topo)
     nat_before = nat_listing(topo, 4) + nat_listing(topo, 6)
-    for _ in range(100):
+    for _rerun in range(100):
         routing, nat = configure(topo)
         assert not routing["changed"] and not nat["changed"]
     assert netns.ip(topo.gateway, "rule") + netns.ip(topo.gateway, "-6", "rule") == rules_before

@@ -17,7 +17,7 @@ CLIENTIP = pathlib.Path(__file__).with_name("clientip.py")
 
 
 def sh(*argv: str, check: bool = True, timeout: float = 30, input: str | None = None) -> str:
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, input=input)
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, input=input, check=False)
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(argv)} failed (rc={proc.returncode}): {proc.stderr}{proc.stdout}")
     return proc.stdout
