@@ -419,19 +419,34 @@ class Dataplane:
         return sum(int(line.split()[0]) for line in out.splitlines() if "vegF-count" in line)
 
     # ---- teardown -------------------------------------------------------------------------
+    def started_bfdd(self) -> list[int]:
+        """Pids of every bfdd configured under this harness's work dir: ours and the ones the
+        collection's agent started for our namespaces (a test that fails leaves them running)."""
+        pids = []
+        for proc in pathlib.Path("/proc").iterdir():
+            try:
+                argv = (proc / "cmdline").read_bytes().split(b"\0")
+            except (FileNotFoundError, ProcessLookupError, NotADirectoryError, PermissionError):
+                continue
+            if argv and argv[0].endswith(b"bfdd") and any(str(self.workdir).encode() in a for a in argv):
+                pids.append(int(proc.name))
+        return pids
+
     def stop(self):
-        for netns in list(self.bfdd):
-            self.stop_bfdd(netns, signal.SIGKILL)
+        self.bfdd.clear()
+        _kill_all(self.started_bfdd(), signal.SIGKILL)
         for proc in self.servers.values():
             if proc.poll() is None:
                 proc.kill()
                 proc.wait(5)
+        self.pids.pop("ext-server", None)
         # br-int is a persistent tap: delete it while ovs-vswitchd still runs.
         if "ovs-vswitchd" in self.pids:
             self.vsctl("--if-exists", "del-br", self.bridge, check=False)
-        for name in ("ovn-controller", "ovn-northd", "ovs-vswitchd", "ovsdb-conf", "ovsdb-sb", "ovsdb-nb"):
-            if name in self.pids:
-                _kill(self.pids.pop(name), signal.SIGTERM)
+        _kill_all([self.pids.pop(name) for name in ("ovn-controller", "ovn-northd", "ovs-vswitchd")
+                   if name in self.pids], signal.SIGTERM)
+        _kill_all([self.pids.pop(name) for name in ("ovsdb-conf", "ovsdb-sb", "ovsdb-nb") if name in self.pids],
+                  signal.SIGTERM)
         for netns in reversed(self.netns):
             run("ip", "netns", "del", netns, check=False)
         self.netns.clear()
@@ -445,22 +460,35 @@ class Dataplane:
         self.stop()
 
 
+def _alive(pid: int) -> bool:
+    """Running and not a zombie (detached daemons are reaped by init, sometimes seconds later)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+
+
 def _kill(pid: int, sig) -> None:
-    try:
-        os.kill(pid, sig)
-    except ProcessLookupError:
-        return
-    deadline = time.time() + 5
-    while time.time() < deadline:
+    _kill_all([pid], sig)
+
+
+def _kill_all(pids, sig) -> None:
+    """Signal each pid (ours), wait up to 5 s for all, SIGKILL what is left."""
+    for pid in pids:
         try:
-            os.kill(pid, 0)
+            os.kill(pid, sig)
         except ProcessLookupError:
-            return
+            pass
+    deadline = time.time() + 5
+    while time.time() < deadline and any(_alive(pid) for pid in pids):
         time.sleep(0.02)
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+    for pid in pids:
+        if _alive(pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 # ---- the traffic tool (runs inside namespaces) ---------------------------------------------
