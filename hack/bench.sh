@@ -19,6 +19,12 @@ bench_reconciler() {
     --sizes "${BENCH_RECONCILER_SIZES:-100,1000,10000,50000}"
 }
 
+# OVN data plane: traffic lost when a gateway instance dies, BFD 100 ms x 3 and 1000 ms x 3, and the
+# time until a returning instance carries traffic again (tests/bench/bench_failover.py; + PNG plot).
+bench_failover() {
+  .venv/bin/python tests/bench/bench_failover.py --runs "${BENCH_FAILOVER_RUNS:-10}" --stability 20
+}
+
 mapfile -t all_sections < <(declare -F | awk '$3 ~ /^bench_/ {sub(/^bench_/, "", $3); print $3}')
 sections=("$@")
 [ ${#sections[@]} -gt 0 ] || sections=("${all_sections[@]}")
