@@ -227,7 +227,8 @@ def reconcile(netns, internal_iface, families, state="present", state_dir=DEFAUL
             if lines:
                 changed = True
                 if not check_mode:
-                    restore(version, lines)
+                    lines, owned = _restore_replanning(version, lines, owned, want, recorded, family_state)
+                    applied[f"ipv{version}"] = lines
                     have = read_table(version)
             after.append(f"# ipv{version} nat\n" + (render(have) if not check_mode else _predict(have, lines)))
             new_record[f"ipv{version}"] = owned
@@ -240,6 +241,21 @@ def reconcile(netns, internal_iface, families, state="present", state_dir=DEFAUL
         save_record(path, new_record)
     return {"changed": changed, "commands": applied,
             "diff": {"before": "".join(before), "after": "".join(after)}}
+
+
+def _restore_replanning(version, lines, owned, want, recorded, state, attempts=3):
+    """Restore ``lines``; when another writer changed the table between our read and our restore
+    (a rule to delete is gone, so the whole batch was refused), read and plan again."""
+    for attempt in range(attempts):
+        try:
+            if lines:
+                restore(version, lines)
+            return lines, owned
+        except EgressGatewayError:
+            if attempt == attempts - 1:
+                raise
+            lines, owned = plan(read_table(version), want, recorded, state)
+    return lines, owned
 
 
 def _predict(have, lines):

@@ -5,6 +5,7 @@ answer only if the gateway masqueraded it; the clientip server reports the sourc
 """
 from __future__ import annotations
 
+import concurrent.futures
 import pathlib
 
 import pytest
@@ -230,3 +231,19 @@ def test_explicit_interfaces_and_rp_filter(gateway_topology):
     result = run_module("gateway_routing", args)
     assert result["failed"] and result["field"] == "ipv4.internal_iface" and result["value"] == "eth9"
     assert netns.ip(topo.gateway, "rule") == rules
+
+
+def test_concurrent_runs_converge(gateway_topology):
+    """Two agents racing on one namespace: each restore is all-or-nothing, a lost race re-plans."""
+    topo = gateway_topology
+    configure(topo)
+    wide = topo.nat_args()
+    wide["ipv4"]["no_snat_sources"] = [topo.nosnat_cidr[4], "10.19.0.0/16", "10.20.0.0/16"]
+    for _round in range(5):
+        assert run_module("gateway_nat", wide)["changed"]
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda args: run_module("gateway_nat", args), [topo.nat_args()] * 4))
+        assert not any(r["failed"] for r in results), results
+        listing = nat_listing(topo, 4)
+        assert not [line for line in listing if "10.19.0.0" in line or "10.20.0.0" in line]
+        assert len(listing) == len(set(listing)) == 11

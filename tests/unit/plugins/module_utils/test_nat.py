@@ -109,3 +109,12 @@ def test_bad_sources_name_the_field(sources, version, field):
     with pytest.raises(EgressGatewayError) as err:
         normalise_sources(sources, version, "ipv4.no_snat_sources")
     assert err.value.field == field and err.value.value == sources[-1]
+
+
+def test_a_rule_deleted_meanwhile_is_not_deleted_again():
+    stale = "-A POSTROUTING -s 10.19.0.0/16 -j RETURN"
+    recorded = SEED[:4] + [stale]
+    lines, _owned = plan(table(SEED + [stale]), desired_rules("eth0", ["10.18.0.0/16"]), recorded)
+    assert lines == ["-D POSTROUTING -s 10.19.0.0/16 -j RETURN"]
+    lines, _owned = plan(table(SEED), desired_rules("eth0", ["10.18.0.0/16"]), recorded)
+    assert lines == []
