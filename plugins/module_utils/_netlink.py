@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import errno
 import ipaddress
 import os
 import socket
@@ -337,10 +338,17 @@ def _route_spec(ipr, route, version, with_proto):
     return spec
 
 
-def _netlink_call(what, text, call, *args, **kwargs):
+# Another writer (a second agent run) may have done our change between our read and our write:
+# a rule already added or an entry already deleted is the state we want, not an error.
+_ALREADY_DONE = {"add": (errno.EEXIST,), "del": (errno.ENOENT, errno.ESRCH), "replace": ()}
+
+
+def _netlink_call(what, text, call, command, **spec):
     try:
-        call(*args, **kwargs)
+        call(command, **spec)
     except NetlinkError as exc:
+        if exc.code in _ALREADY_DONE[command]:
+            return
         raise EgressGatewayError(f"cannot {what} `{text}`: {os.strerror(exc.code)}") from exc
 
 

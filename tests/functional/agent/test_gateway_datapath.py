@@ -247,3 +247,19 @@ def test_concurrent_runs_converge(gateway_topology):
         listing = nat_listing(topo, 4)
         assert not [line for line in listing if "10.19.0.0" in line or "10.20.0.0" in line]
         assert len(listing) == len(set(listing)) == 11
+
+
+def test_concurrent_routing_runs_converge(gateway_topology):
+    topo = gateway_topology
+    old = topo.agent_args()
+    old["ipv4"]["routes"].append("10.19.0.0/16")
+    netns.addr(topo.gateway, "eth0", "10.16.0.13/16")
+    old["ipv4"]["internal_ip"] = "10.16.0.13"
+    for _round in range(5):
+        assert run_module("gateway_routing", old)["changed"]
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda args: run_module("gateway_routing", args), [topo.agent_args()] * 4))
+        assert not any(r["failed"] for r in results), results
+        rules = [r for r in netns.ip(topo.gateway, "rule").splitlines() if r.startswith("100")]
+        assert len(rules) == 4 and "from 10.16.0.12 iif lo lookup 1000" in rules[2]
+        assert "10.19.0.0/16" not in netns.ip(topo.gateway, "route")
