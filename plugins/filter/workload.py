@@ -26,6 +26,7 @@ from ansible_collections.kubeovn.egress_gateway.plugins.module_utils import _wor
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import parse_gateway
 
+
 def _call(what, func, *args):
     try:
         return func(*args)

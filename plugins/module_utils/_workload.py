@@ -22,10 +22,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-import netaddr
-
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import FAMILIES, Gateway
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import FAMILIES, Gateway, parse_ip_block
 
 HASH_ANNOTATION = "ovn.kubernetes.io/generate-hash"
 NETWORKS_ANNOTATION = "k8s.v1.cni.cncf.io/networks"
@@ -65,12 +63,12 @@ def _split_ips(text: str | None) -> dict:
     for part in (text or "").split(","):
         part = part.strip()
         if part:
-            out[netaddr.IPNetwork(part).version] = part
+            out[parse_ip_block(part, "gateway")[0]] = part
     return out
 
 
 def _family(cidr: str) -> int:
-    return netaddr.IPNetwork(cidr).version
+    return parse_ip_block(cidr, "cidr")[0]
 
 
 @dataclass(frozen=True)

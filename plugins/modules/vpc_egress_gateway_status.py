@@ -16,7 +16,7 @@ description:
     nothing is written when they already hold these values.
   - The role C(kubeovn.egress_gateway.egress_gateway) computes the status; this module only writes it.
 version_added: 0.1.0
-author: kubeovn.egress_gateway contributors
+author: kubeovn.egress_gateway contributors (@kubeovn)
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
 options:
@@ -42,6 +42,7 @@ attributes:
     support: full
     description: Shows the given status fields before and after.
   platform:
+    support: full
     platforms: posix
     description: Any host that reaches the Kubernetes API server.
 """

@@ -109,7 +109,7 @@ def test_deploy_rerun_scale_status_remove(kube_cluster, kube_namespace, kube_ovn
     variables = playbook_vars(nb_new, kube_namespace, manifest(kube_namespace))
 
     deploy = run_collection_playbook(kube_cluster, "deploy", **variables)
-    assert "FAILED - RETRYING" in deploy.stdout or "Wait for 1 ready instance" in deploy.stdout
+    assert "Wait for the ready instances of gateway1 (1)" in deploy.stdout
     veg, deployment = read(kube_cluster, kube_namespace)
     assert deployment.spec.replicas == 1
     assert deployment.metadata.owner_references[0].uid == veg["metadata"]["uid"]
