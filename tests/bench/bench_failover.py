@@ -206,13 +206,14 @@ def main(argv=None):
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
     plot(results, out.with_suffix(".png"))
-    print("\nconfig   mode   median  max     return(median/max)  runs")
+    print("\nconfig   mode     lost median/max   moved median/max   back median/max   runs")
     for spec, entry in results["configs"].items():
         for mode in args.modes.split(","):
             s = entry[mode]
             fmt = lambda v: "-" if v is None else f"{v:.3f}"  # noqa: E731
-            print(f"{spec:8} {mode:6} {fmt(s['window_median']):7} {fmt(s['window_max']):7} "
-                  f"{fmt(s['return_median'])}/{fmt(s['return_max'])}   {s['runs']} ({s['unrecovered']} unrecovered)")
+            print(f"{spec:8} {mode:8} {fmt(s['window_median'])}/{fmt(s['window_max'])}       "
+                  f"{fmt(s['moved_median'])}/{fmt(s['moved_max'])}        {fmt(s['return_median'])}/{fmt(s['return_max'])}"
+                  f"       {s['runs']} ({s['unrecovered']} unrecovered)")
     print(f"results: {out} and {out.with_suffix('.png')}")
 
 
