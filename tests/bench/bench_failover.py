@@ -99,7 +99,7 @@ def one_run(dp, client, gws, mode, interval, mult, frr_rx, frr_tx) -> dict:
     failed_in_run = failed_at - timeline["epoch"]
     result = outage(timeline, after=failed_in_run - 0.05)
     external = dp.ports[victim]["external_ip"]
-    moved = next((sent - failed_in_run for _, sent, replied, source in timeline["probes"]
+    moved = next((sent - failed_in_run for _seq, sent, replied, source in timeline["probes"]
                   if sent >= failed_in_run and replied is not None and source != external), None)
     restored_at = time.time()
     restore(dp, victim, mode, frr_rx, frr_tx, mult)
@@ -141,6 +141,10 @@ def summarise(runs) -> dict:
         "return_median": statistics.median(returns) if returns else None,
         "return_max": max(returns) if returns else None,
     }
+
+
+def fmt(value) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
 
 def plot(results: dict, path: pathlib.Path):
@@ -198,8 +202,8 @@ def main(argv=None):
                 for i in range(args.runs):
                     run = one_run(dp, client, gws, mode, interval, mult, args.frr_rx, frr_tx)
                     entry["runs"].append(run)
-                    print(f"{spec} {mode} #{i + 1}: window {run['window'] if run['window'] is None else round(run['window'], 3)} s, "
-                          f"{run['lost']} probes lost, moved after {run['moved'] and round(run['moved'], 3)} s, back in {run['return'] and round(run['return'], 2)} s", flush=True)
+                    print(f"{spec} {mode} #{i + 1}: window {fmt(run['window'])} s, {run['lost']} probes lost, "
+                          f"moved after {fmt(run['moved'])} s, back in {fmt(run['return'])} s", flush=True)
                 entry[mode] = summarise([r for r in entry["runs"] if r["mode"] == mode])
         results["configs"][spec] = entry
     out = pathlib.Path(args.output)
@@ -210,7 +214,6 @@ def main(argv=None):
     for spec, entry in results["configs"].items():
         for mode in args.modes.split(","):
             s = entry[mode]
-            fmt = lambda v: "-" if v is None else f"{v:.3f}"  # noqa: E731
             print(f"{spec:8} {mode:8} {fmt(s['window_median'])}/{fmt(s['window_max'])}       "
                   f"{fmt(s['moved_median'])}/{fmt(s['moved_max'])}        {fmt(s['return_median'])}/{fmt(s['return_max'])}"
                   f"       {s['runs']} ({s['unrecovered']} unrecovered)")

@@ -72,7 +72,7 @@ def run(*cmd, check=True, netns=None, env=None, timeout=60):
     cmd = [str(c) for c in cmd]
     if netns:
         cmd = ["ip", "netns", "exec", netns, *cmd]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout, check=False)
     if check and proc.returncode != 0:
         raise HarnessError(f"{' '.join(cmd)} failed (rc={proc.returncode}): {proc.stderr.strip()}")
     return proc.stdout
@@ -139,7 +139,7 @@ class Dataplane:
         pidfile = self.workdir / f"{name}.pid"
         run(OVN_BIN / binary, "--detach", f"--pidfile={pidfile}", f"--log-file={self.workdir / name}.log",
             *args, netns=netns, env=self.env)
-        for _ in range(100):
+        for _attempt in range(100):
             if pidfile.exists() and pidfile.read_text().strip():
                 self.pids[name] = int(pidfile.read_text())
                 return
@@ -360,7 +360,7 @@ class Dataplane:
         pidfile = rundir / "bfdd.pid"
         run(BFDD, "-d", "-u", "frr", "-g", "frr", "-f", conf, "-i", pidfile, "-z", rundir / "zserv.api",
             "--vty_socket", rundir, "--bfdctl", rundir / "bfdd.sock", "-A", "127.0.0.1", "-P", "0", netns=netns)
-        for _ in range(100):
+        for _attempt in range(100):
             if pidfile.exists() and pidfile.read_text().strip():
                 self.bfdd[netns] = {"pid": int(pidfile.read_text()), "dir": rundir}
                 return self.bfdd[netns]["pid"]
@@ -505,7 +505,7 @@ def _serve(tcp_port: int, udp_port: int) -> None:
     sel.register(udp, selectors.EVENT_READ)
     print("listening", flush=True)
     while True:
-        for key, _ in sel.select():
+        for key, _events in sel.select():
             if key.fileobj is tcp:
                 conn, peer = tcp.accept()
                 try:
@@ -519,7 +519,7 @@ def _serve(tcp_port: int, udp_port: int) -> None:
 
 def _connect(host: str, port: int, count: int) -> list[str]:
     seen = []
-    for _ in range(count):
+    for _flow in range(count):
         try:
             with socket.create_connection((host, port), timeout=2) as conn:
                 seen.append(conn.makefile().readline().strip())
@@ -552,8 +552,8 @@ def _probe(host: str, port: int, interval: float, seconds: float) -> dict:
             next_send += interval
         try:
             while True:
-                data, _ = sock.recvfrom(2048)
-                source, _, number = data.decode().partition(" ")
+                data = sock.recv(2048)
+                source, _sep, number = data.decode().partition(" ")
                 replies.setdefault(int(number), (time.monotonic() - start, source))
         except BlockingIOError:
             pass
@@ -561,8 +561,8 @@ def _probe(host: str, port: int, interval: float, seconds: float) -> dict:
     time.sleep(0.2)
     try:
         while True:
-            data, _ = sock.recvfrom(2048)
-            source, _, number = data.decode().partition(" ")
+            data = sock.recv(2048)
+            source, _sep, number = data.decode().partition(" ")
             replies.setdefault(int(number), (time.monotonic() - start, source))
     except BlockingIOError:
         pass
@@ -574,12 +574,11 @@ def outage(timeline: dict, after: float = 0.0) -> dict:
     """From a probe timeline: the longest run of lost probes sent at or after `after` (seconds into
     the run), as {"lost": n, "window": seconds from the last answered probe before it to the first
     answered one after it, "from": source before, "to": source after}."""
-    probes = [p for p in timeline["probes"]]
     best = {"lost": 0, "window": 0.0, "from": None, "to": None}
     last_ok = None
     run_start = None
     lost = 0
-    for seq, sent, replied, source in probes:
+    for _seq, sent, replied, source in timeline["probes"]:
         if replied is None:
             if sent >= after:
                 if run_start is None:
