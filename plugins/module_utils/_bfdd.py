@@ -14,8 +14,9 @@ pid in its pid file, and only when that process is a bfdd started with this conf
 
 Intervals: Kube-OVN's beacon uses the spec's minRX/minTX (1000 ms by default). Toward OVN, FRR's
 ``receive-interval`` below 1000 ms made sessions flap (OVN answers FRR's Poll, then goes quiet for
-~0.8 s), so the defaults are ``receive-interval 1000`` and ``transmit-interval`` = the spec's minTX;
-OVN still detects a dead gateway from its own min_rx x multiplier (notes/ovn-here.md).
+~0.8 s; at 100 ms they never came up in docs/bfd.md), so the defaults are ``receive-interval 1000``
+and ``transmit-interval`` = the spec's minRX (what OVN asked to receive): OVN detects a dead
+gateway after multiplier x max(its min_rx, our transmit-interval).
 """
 from __future__ import annotations
 

@@ -21,7 +21,9 @@ description:
     times a second (OVN answers FRR's Poll, then sends nothing for about 0.8 s), so it defaults
     to 1000. O(transmit_interval) is what OVN's C(min_rx) and C(detect_mult) turn into OVN's
     detection time; 100 ms x 3 detected a dead gateway in about 0.3 s in our trials. Set it to the
-    gateway's C(bfd.minTX) (Kube-OVN's C(BFD_MIN_TX), default 1000).
+    gateway's C(bfd.minRX) (Kube-OVN's C(BFD_MIN_RX), default 1000), what OVN asked to receive;
+    Kube-OVN's beacon uses minTX, which with C(minRX 100, minTX 1000) would make OVN detect a dead
+    gateway after 3 s instead of 0.3 s (docs/bfd.md).
   - Evidence (C(tests/functional/agent/test_bfdd_ovn.py), OVN 25.03 with min_rx 100 x 3 on its
     side), receive 1000 and transmit 100 kept the session up with no status change over 10 s,
     receive 100 changed it within 10 s.

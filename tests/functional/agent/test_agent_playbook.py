@@ -59,7 +59,8 @@ def test_init_container_configures_and_a_restarted_pod_reconfigures(pod_env):
         assert topo.ask(version, topo.nosnat_source[version]) == topo.nosnat_source[version]
     config = open(os.path.join(env["GATEWAY_AGENT_STATE_DIR"], "bfdd", "_host", "bfdd.conf")).read()
     assert " peer 10.16.0.1 local-address 10.16.0.12\n" in config
-    assert "  receive-interval 1000\n  transmit-interval 300\n" in config  # minRX 100 raised to 1000
+    # transmit = minRX (what OVN asked to receive), receive = max(minTX, 1000)
+    assert "  receive-interval 1000\n  transmit-interval 100\n" in config
     assert recap_changed(run_agent_inside(topo, env)) == 0
 
     # The namespace is recreated (a new pod, same name): nothing configured, and the old bfdd
