@@ -22,8 +22,10 @@ GATEWAYS = {"g1": ("10.16.0.101", "172.17.0.11"), "g2": ("10.16.0.102", "172.17.
 CLIENTS = {"c1": "10.17.0.10", "c2": "10.17.0.20"}
 
 
-def gateway_spec(name="gateway1", bfd=True, interval=100, **spec) -> dict:
-    """A VpcEgressGateway on the harness's router: SNAT for subnet1 unless `policies` is given."""
+def gateway_spec(name="gateway1", bfd=True, interval=300, **spec) -> dict:
+    """A VpcEgressGateway on the harness's router: SNAT for subnet1 unless `policies` is given.
+    BFD at 300 ms x 3 by default: tests assert where traffic goes, not how fast (make bench does),
+    and a starved bfdd on a busy 2-core machine must not flap a session at 100 ms."""
     body = {"vpc": "lr0", "replicas": 2, "externalSubnet": "external",
             "policies": [{"snat": True, "subnets": ["subnet1"]}]}
     if bfd:
