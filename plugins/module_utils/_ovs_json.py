@@ -17,14 +17,20 @@ from __future__ import annotations
 import json
 import re
 
-# Outside a string: the characters that change nesting or start a string.
-_STRUCTURE = re.compile(r'["{}\[\]]')
+# A complete string (skipped), or a character that changes nesting, or the opening quote of a
+# string that goes on past the end of the piece (captured).
+_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|([{}\[\]"])', re.S)
 # Inside a string: everything up to the closing quote or a backslash that ends the piece.
-_STRING_BODY = re.compile(r'(?:[^"\\]|\\.)*', re.S)
+_STRING_BODY = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*', re.S)
 
 
 class FastParser:
-    """Drop-in for ovs.json.Parser (the pure-Python one): feed(str) -> chars consumed."""
+    """Drop-in for ovs.json.Parser (the pure-Python one): feed(str) -> chars consumed.
+
+    Per piece, the regex (C) drops the strings and leaves the nesting characters; Python only
+    walks those (a few per row). The piece where the message ends is scanned again with
+    positions, to return how much of it belongs to this message.
+    """
 
     def __init__(self, check_trailer=False):
         self.check_trailer = check_trailer   # from_string(): the whole input is one value
@@ -40,39 +46,51 @@ class FastParser:
         if self.check_trailer:
             self.pieces.append(s)
             return len(s)
-        i, n = 0, len(s)
-        while i < n:
-            if self.in_string:
-                if self.escape:
-                    self.escape = False
-                    i += 1
-                    continue
-                end = _STRING_BODY.match(s, i).end()
-                if end == n:
-                    break
-                if s[end] == "\\":          # the escaped character is in the next piece
-                    self.escape = True
-                    break
-                self.in_string = False        # s[end] is the closing quote
-                i = end + 1
-                continue
-            match = _STRUCTURE.search(s, i)
-            if match is None:
-                break
-            i = match.end()
-            char = match.group()
-            if char == '"':
-                self.in_string = True
-            elif char in "{[":
-                self.depth += 1
-            else:
-                self.depth -= 1
-                if self.depth == 0:
-                    self.pieces.append(s[:i])
-                    self.done = True
-                    return i
+        start = self._end_of_string(s, 0) if self.in_string else 0
+        if start is None:
+            self.pieces.append(s)
+            return len(s)
+        nesting = "".join(_TOKENS.findall(s, start))
+        quote = nesting.find('"')
+        if quote >= 0:
+            nesting = nesting[:quote]
+        depth = self.depth
+        for char in nesting:
+            depth += 1 if char in "{[" else -1
+            if depth == 0:
+                return self._end_of_message(s, start)
+        self.depth = depth
+        if quote >= 0:                       # a string runs past the end of this piece
+            self.in_string = True
+            self.escape = (len(s) - len(s.rstrip("\\"))) % 2 == 1
         self.pieces.append(s)
-        return n
+        return len(s)
+
+    def _end_of_string(self, s, start):
+        """Index after the closing quote of the string we are in, or None if it goes on."""
+        if self.escape:
+            self.escape = False
+            start += 1
+        end = _STRING_BODY.match(s, start).end()
+        if end >= len(s):
+            return None
+        if s[end] == "\\":                     # the escaped character is in the next piece
+            self.escape = True
+            return None
+        self.in_string = False
+        return end + 1
+
+    def _end_of_message(self, s, start):
+        depth = self.depth
+        for match in _TOKENS.finditer(s, start):
+            char = match.group(1)
+            if char:
+                depth += 1 if char in "{[" else -1
+                if depth == 0:
+                    self.pieces.append(s[:match.end()])
+                    self.done = True
+                    return match.end()
+        raise AssertionError("unreachable: the nesting walk saw the end of the message")
 
     def is_done(self):
         return self.done

@@ -226,7 +226,7 @@ def run(module):
         # Everything is validated here, before any connection is opened.
         rows = desired_rows(gateway, params["router"] or gateway.vpc_name, bfd_port, params["instances"],
                             params["pod_ports"], params["subnet_cidrs"], params["node_port_groups"])
-    tables, conditions = monitored_tables(gateway, bfd_port, params["pod_ports"] if present else [])
+    tables, conditions = monitored_tables(gateway, bfd_port)
     use_fast_json()
     with connect(module, tables, conditions=conditions,
                  optional_columns={"Logical_Router_Policy": ["bfd_sessions"]}) as conn:

@@ -128,7 +128,7 @@ def inprocess_reconcile(nb, gw, check=False):
     start = time.perf_counter()
     parsed = parse_gateway(gw["spec"])
     rows = desired_rows(parsed, gw["router"], gw["bfd_port"], gw["instances"], gw["pod_ports"], {}, {})
-    tables, conditions = monitored_tables(parsed, gw["bfd_port"], gw["pod_ports"])
+    tables, conditions = monitored_tables(parsed, gw["bfd_port"])
     with NbConnection(nb.connection, tables, conditions=conditions,
                       optional_columns={"Logical_Router_Policy": ["bfd_sessions"]}) as conn:
         outcome = reconcile(conn, parsed, rows, gw["bfd_port"], check_mode=check)
@@ -142,14 +142,15 @@ def inprocess_absent(nb, gw):
     from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import parse_gateway
 
     parsed = parse_gateway(gw["spec"])
-    tables, conditions = monitored_tables(parsed, gw["bfd_port"], [])
+    tables, conditions = monitored_tables(parsed, gw["bfd_port"])
     with NbConnection(nb.connection, tables, conditions=conditions,
                       optional_columns={"Logical_Router_Policy": ["bfd_sessions"]}) as conn:
         reconcile(conn, parsed, None, gw["bfd_port"])
 
 
 def bare_read(nb, gw):
-    """Connect and monitor exactly what the module monitors; nothing else."""
+    """Read exactly what the module reads, nothing else: connect and monitor its tables with its
+    conditions, and one select of the logical switch ports' _uuid and name."""
     import ovs.db.idl
     import ovs.jsonrpc
     import ovs.poller
@@ -159,7 +160,7 @@ def bare_read(nb, gw):
     from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import parse_gateway
 
     parsed = parse_gateway(gw["spec"])
-    tables, conditions = monitored_tables(parsed, gw["bfd_port"], gw["pod_ports"])
+    tables, conditions = monitored_tables(parsed, gw["bfd_port"])
     start = time.perf_counter()
     _, stream = ovs.stream.Stream.open_block(ovs.stream.Stream.open(nb.connection))
     rpc = ovs.jsonrpc.Connection(stream)
@@ -178,6 +179,12 @@ def bare_read(nb, gw):
         idl.wait(poller)
         poller.timer_wait(1)   # a replica update may already be buffered: poll, do not sleep on it
         poller.block()
+    _, stream = ovs.stream.Stream.open_block(ovs.stream.Stream.open(nb.connection))
+    rpc = ovs.jsonrpc.Connection(stream)
+    _, reply = rpc.transact_block(ovs.jsonrpc.Message.create_request("transact", ["OVN_Northbound", {
+        "op": "select", "table": "Logical_Switch_Port", "where": [], "columns": ["_uuid", "name"]}]))
+    rpc.close()
+    assert len(reply.result[0]["rows"]) >= len(gw["pod_ports"])
     seconds = time.perf_counter() - start
     idl.close()
     return seconds
