@@ -14,7 +14,8 @@ import time
 
 import pytest
 
-from support.dataplane import NODE_EXTERNAL_IP, SENTINEL_IP, run
+from support.ansible import run_module
+from support.dataplane import BFD_PORT, NODE_EXTERNAL_IP, SENTINEL_IP, run
 from support.fixtures_dataplane import gateway_spec
 
 pytestmark = [pytest.mark.dataplane, pytest.mark.slow]
@@ -86,8 +87,23 @@ def test_all_instances_down_drops_and_never_leaks_then_one_back_resumes(egress_w
     assert seen == ["", "", "", ""], f"traffic got out with every gateway down: {seen}"
     assert {g: world.dp.forwarded_packets(world.gateways[g]) for g in ("g1", "g2")} == forwarded
     assert world.dp.leaked_packets() == leaked, "traffic leaked to the router's ordinary route"
-    # The 29090 drop is what stops it: the only policies matching these sources.
+    # The 29090 drop is what stops it: without it the same flows take the ordinary route (leak).
     assert [p[2] for p in world.policies() if p[0] == 29090] == ["drop", "drop"]
+    world.dp.nbctl("lr-policy-del", "lr0", "29090")
+    world.dp.sync()
+    assert world.sources() == {NODE_EXTERNAL_IP}
+    assert world.dp.leaked_packets() > leaked
+    # The reconciler puts the drop back (the playbook would too, but it also restarts bfdd).
+    result = run_module("ovn_egress_gateway", {
+        "connection": world.dp.nb_remote, "spec": gateway_spec(), "router": "lr0", "bfd_port": BFD_PORT,
+        "subnet_cidrs": {"subnet1": "10.17.0.0/16"},
+        "instances": [{"name": g, "node": "chassis-1", "internal_ips": [ip]} for g, ip in (("g1", G1), ("g2", G2))]})
+    assert not result["failed"] and result["changed"], result
+    assert [c["action"] for c in result["changes"]] == ["create", "create"], result["changes"]
+    world.dp.sync()
+    leaked = world.dp.leaked_packets()
+    assert world.dp.tcp_sources(world.clients["c1"], 2) == ["", ""]
+    assert world.dp.leaked_packets() == leaked
     # One instance back (the playbook restarts its bfdd): traffic resumes through it alone.
     world.deploy(gateway_spec(), instances=("g1",), absent=("g2",))
     world.dp.wait_bfd({G1: "up"})
