@@ -25,6 +25,10 @@ bench_failover() {
   .venv/bin/python tests/bench/bench_failover.py --runs "${BENCH_FAILOVER_RUNS:-10}" --stability 20
 }
 
+# NB modules: module runs against Python start-up and ovn-nbctl, at 0 and 50,000 switch ports
+# (tests/bench/bench_nb.py).
+bench_nb() { .venv/bin/python tests/bench/bench_nb.py --runs "${BENCH_NB_RUNS:-5}"; }
+
 mapfile -t all_sections < <(declare -F | awk '$3 ~ /^bench_/ {sub(/^bench_/, "", $3); print $3}')
 sections=("$@")
 [ ${#sections[@]} -gt 0 ] || sections=("${all_sections[@]}")
