@@ -152,7 +152,7 @@ stage_lint() {
 }
 
 stage_molecule() {
-  local scenario_file role scenario status=0 failed=()
+  local scenario_file role scenario ephemeral status=0 failed=()
   count=0
   for scenario_file in roles/*/molecule/*/molecule.yml; do
     [ -f "$scenario_file" ] || continue
@@ -162,7 +162,11 @@ stage_molecule() {
       continue
     fi
     echo "--- molecule: role $role, scenario $scenario"
-    if (cd "roles/$role" && molecule -c "$repo/.config/molecule/config.yml" test -s "$scenario") \
+    # molecule names its working folder after the role folder's name only: a private one, so
+    # sessions testing the same role at the same time do not share (and destroy) instances.
+    ephemeral=$(mktemp -d "/tmp/molecule-$role-$scenario.XXXXXX")
+    if (cd "roles/$role" && MOLECULE_EPHEMERAL_DIRECTORY=$ephemeral \
+          molecule -c "$repo/.config/molecule/config.yml" test -s "$scenario") \
          >"$logs/molecule-$role-$scenario.log" 2>&1; then
       # molecule's closing report: one line per action of the sequence
       sed 's/\x1b\[[0-9;]*m//g' "$logs/molecule-$role-$scenario.log" \
@@ -173,6 +177,7 @@ stage_molecule() {
       failed+=("$role/$scenario")
       status=1
     fi
+    rm -rf "$ephemeral"
   done
   detail="$count scenarios passed${failed:+, failed: ${failed[*]}}"
   return "$status"

@@ -50,7 +50,9 @@ def _molecule(tmp_path, tasks):
         [str(REPO / ".venv" / "bin" / "molecule"), "-c", str(collection / ".config" / "molecule" / "config.yml"),
          "test", "-s", "default"],
         cwd=role, capture_output=True, text=True, timeout=600, check=False,
-        env=ansible_env({"ANSIBLE_COLLECTIONS_PATH": f"{root}:{COLLECTIONS}", "NO_COLOR": "1"}),
+        # molecule's default working folder is named after the role only: keep runs apart
+        env=ansible_env({"ANSIBLE_COLLECTIONS_PATH": f"{root}:{COLLECTIONS}", "NO_COLOR": "1",
+                         "MOLECULE_EPHEMERAL_DIRECTORY": str(tmp_path / "molecule")}),
     )
     return proc, proc.stdout + proc.stderr, probe
 
