@@ -489,8 +489,13 @@ def apply_plan(the_plan, txn, idl):
                 write(row, change.table, column, value)
             if change.parent is not None:
                 parent_table, parent, parent_column = change.parent
-                parent_row = inserted[parent.label] if isinstance(parent, Pending) \
-                    else idl.tables[parent_table].rows[parent]
+                if isinstance(parent, Pending):
+                    parent_row = inserted[parent.label]
+                else:
+                    parent_row = idl.tables[parent_table].rows[parent]
+                    # a concurrent writer adding the same child makes this TRY_AGAIN (re-plan
+                    # sees its row): no duplicate policies from two runs at once
+                    parent_row.verify(parent_column)
                 parent_row.addvalue(parent_column, row)
         elif change.action == "update":
             row = table.rows[change.uuid]

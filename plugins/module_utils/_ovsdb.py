@@ -311,6 +311,10 @@ class NbConnection:
             status = txn.commit()
         if status in (TXN_SUCCESS, TXN_UNCHANGED, TXN_TRY_AGAIN):
             return status, txn
+        error = txn.get_error() or ""
+        if '"constraint violation"' in error and "identical values" in error:
+            # a concurrent writer created a row with the same indexed identity: re-read, re-plan
+            return TXN_TRY_AGAIN, txn
         raise EgressGatewayError(f"the NB transaction at {self.remote} failed ({status}): {txn.get_error()}")
 
 

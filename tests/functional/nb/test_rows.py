@@ -140,3 +140,29 @@ def test_lr_policy_bfd_sessions(nb, topo):
     missing = run_module("ovn_lr_policy", dict(args, bfd_sessions=[{"logical_port": "lrp0", "dst_ip": "10.9.9.9"}]))
     assert missing["failed"] and "10.9.9.9" in missing["msg"]
     assert topo["foreign"]() == topo["theirs"]
+
+
+@pytest.mark.parametrize("want_of, table", [
+    (lambda R: R.Want("Logical_Router_Policy", {"priority": 10, "match": "ip4"}, {"action": "allow"},
+                      parent=R.ref("Logical_Router", name="lr0")), "Logical_Router_Policy"),
+    (lambda R: R.Want("Address_Set", {"name": "race"}, {"addresses": ["10.0.0.1"]}), "Address_Set"),
+])
+def test_a_stale_read_never_makes_a_duplicate(nb, want_of, table):
+    """Two clients read before either writes (the race of two runs of one task): the second
+    commit fails its verify (policies) or the name index (address set), re-reads, re-plans and
+    writes nothing."""
+    from ansible_collections.kubeovn.egress_gateway.plugins.module_utils import _nb_rows as R
+    from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._ovsdb import NbConnection
+
+    nb.insert("Logical_Router", {"name": "lr0"})
+    tables = {"Logical_Router": ["name", "policies"], "Logical_Router_Policy": None, "Address_Set": None}
+    with NbConnection(nb.connection, tables, timeout=10) as first, \
+            NbConnection(nb.connection, tables, timeout=10) as second:
+        stale = second.snapshot()          # read before the first client writes
+        assert R.converge(first, [want_of(R)]).changed
+        snapshots = iter([stale])
+        real_snapshot = second.snapshot
+        second.snapshot = lambda: next(snapshots, None) or real_snapshot()
+        plan = R.converge(second, [want_of(R)])
+        assert not plan.changed            # re-planned on fresh data: nothing left to do
+    assert len(nb.select(table)) == 1
