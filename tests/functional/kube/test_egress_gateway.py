@@ -198,3 +198,24 @@ def test_bad_spec_changes_nothing(kube_cluster, kube_namespace, kube_ovn_objects
     assert missing.returncode != 0 and "no-such-subnet" in missing.stdout
     assert nbworld.full_dump(nb_new) == nb_before
     run_collection_playbook(kube_cluster, "remove", **variables)
+
+
+def test_not_ready_in_time(kube_cluster, kube_namespace, kube_ovn_objects, node_stand_in, nb_new):
+    """4 replicas on 3 nodes: the anti-affinity leaves one pod Pending (the stand-in binds like the
+    scheduler would). The role shows its waiting, reconciles OVN with the 3 instances it has (as
+    Kube-OVN does), writes phase Processing, and fails naming the Deployment and the counts."""
+    nbworld.build(nb_new)
+    key = f"{kube_namespace}/gateway1"
+    variables = {**playbook_vars(nb_new, kube_namespace, manifest(kube_namespace, replicas=4)),
+                 "egress_gateway_wait_timeout": 6, "egress_gateway_wait_delay": 2}
+    slow = run_collection_playbook(kube_cluster, "deploy", check=False, **variables)
+    assert slow.returncode != 0
+    assert "FAILED - RETRYING: [localhost]: Wait for the ready instances of gateway1 (4)" in slow.stdout
+    assert f"Deployment {kube_namespace}/gateway1 has 3 of 4 instances ready after 6s" in slow.stdout
+    veg, deployment = read(kube_cluster, kube_namespace)
+    assert veg["status"]["phase"] == "Processing" and veg["status"]["ready"] is False
+    assert veg["status"]["conditions"][0]["reason"] == "Processing"
+    hops, bfd = nexthops(nb_new, key)
+    assert len(hops) == 3 and hops == sorted(veg["status"]["internalIPs"]) and bfd == hops
+    run_collection_playbook(kube_cluster, "remove", **variables)
+    assert nbworld.owned_rows(nb_new, key)["BFD"] == []
