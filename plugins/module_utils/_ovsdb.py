@@ -16,7 +16,8 @@ API (stable; only additive changes)::
         private_key=None, certificate=None, ca_cert=None,   # file paths, for ssl: remotes
         conditions=None,        # {"Logical_Switch_Port": [["name", "==", "p1"], ...]} (OR-ed)
         optional_columns=None,  # {"Logical_Router_Policy": ["bfd_sessions"]}: monitored when the
-                                #   schema has them, skipped silently otherwise (see require())
+                                #   schema has them, skipped silently otherwise (see require());
+                                #   {"Table": ["*"]}: the whole table is optional
     )
     with conn:                          # connect, wait for the initial monitor reply, close
         conn.schema_version             # "7.11.0"
