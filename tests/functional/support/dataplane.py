@@ -24,6 +24,9 @@ Run as a script, this file is also the traffic tool used inside namespaces:
     python dataplane.py serve TCP_PORT UDP_PORT           (ext host: tells each peer its address)
     python dataplane.py connect HOST PORT COUNT           (TCP flows from distinct source ports)
     python dataplane.py probe HOST PORT INTERVAL SECONDS  (UDP echo probes, JSON timeline)
+and the harness's own lifecycle outside Python (molecule):
+    python dataplane.py up STATE.json      (client c1, bare gateway g1; state saved to STATE.json)
+    python dataplane.py down STATE.json    (stops what `up` started)
 """
 from __future__ import annotations
 
@@ -439,7 +442,8 @@ class Dataplane:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait(5)
-        self.pids.pop("ext-server", None)
+        if "ext-server" in self.pids:  # a harness loaded from a saved state: not our child
+            _kill_all([self.pids.pop("ext-server")], signal.SIGKILL)
         # br-int is a persistent tap: delete it while ovs-vswitchd still runs.
         if "ovs-vswitchd" in self.pids:
             self.vsctl("--if-exists", "del-br", self.bridge, check=False)
@@ -452,6 +456,19 @@ class Dataplane:
         self.netns.clear()
         if self.own_workdir and not os.environ.get("VEGF_KEEP_WORKDIR"):
             shutil.rmtree(self.workdir, ignore_errors=True)
+
+    # ---- a harness that outlives its process (molecule's prepare and cleanup) -------------------
+    def save(self, path: str | os.PathLike) -> None:
+        state = {"prefix": self.prefix, "workdir": str(self.workdir), "own_workdir": self.own_workdir,
+                 "netns": self.netns, "pids": self.pids, "ports": self.ports, "nb": self.nb_remote}
+        pathlib.Path(path).write_text(json.dumps(state, indent=1))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "Dataplane":
+        state = json.loads(pathlib.Path(path).read_text())
+        dp = cls(workdir=state["workdir"], prefix=state["prefix"])
+        dp.own_workdir, dp.netns, dp.pids, dp.ports = state["own_workdir"], state["netns"], state["pids"], state["ports"]
+        return dp
 
     def __enter__(self):
         return self.start()
@@ -601,6 +618,20 @@ if __name__ == "__main__":
         _serve(int(sys.argv[2]), int(sys.argv[3]))
     elif verb == "connect":
         print(json.dumps(_connect(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))))
+    elif verb == "up":
+        harness = Dataplane().start()
+        try:
+            harness.add_client("c1", "10.17.0.10")
+            harness.add_gateway_instance("g1", "10.16.0.101", "172.17.0.11")
+            harness.sync()
+        except BaseException:
+            harness.stop()
+            raise
+        harness.save(sys.argv[2])
+        print(json.dumps({"nb": harness.nb_remote, "client": harness.ns("c1"), "gateway": harness.ns("g1"),
+                          "workdir": str(harness.workdir)}))
+    elif verb == "down":
+        Dataplane.load(sys.argv[2]).stop()
     elif verb == "probe":
         print(json.dumps(_probe(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]))))
     else:
