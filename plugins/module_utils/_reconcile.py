@@ -13,12 +13,13 @@ PRIVATE to the collection: not a public API.
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid as uuidlib
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_rows import (
-    PARENTS, Column, Snapshot, Want, converge, owned_by, ref,
+    PARENTS, Column, Snapshot, Want, converge, ref,
 )
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._ovsdb import DATABASE, _transact_block
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import (
@@ -32,14 +33,25 @@ OWNED_TABLES = ("BFD", "Logical_Router_Policy", "Port_Group", "Address_Set")
 POLICY_COLUMNS = ["priority", "match", "action", "nexthops", "bfd_sessions", "external_ids"]
 
 
-def monitored_tables(gateway: Gateway, bfd_port: str | None) -> tuple[dict, dict]:
-    """(tables, conditions) for NbConnection: only what the reconciler reads.
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """One gateway to reconcile: its desired rows (None: remove all it owns) and BFD port.
 
-    Conditions are OR-ed clauses evaluated by ovsdb-server: this gateway's rows (by external_ids)
-    plus the rows that could sit on its identities (names, priorities, the BFD port). The pods'
-    logical switch ports are not monitored: see port_uuids().
+    ``path`` prefixes the field of errors about it (``gateways[2].`` for a list of gateways).
     """
-    ours = ["external_ids", "includes", ["map", [[EXTERNAL_ID_GATEWAY, gateway.key]]]]
+    gateway: Gateway
+    rows: dict | None
+    bfd_port: str | None = None
+    path: str = ""
+
+
+def monitored_tables(targets) -> tuple[dict, dict]:
+    """(tables, conditions) for NbConnection: only what the reconciler reads for these targets.
+
+    Conditions are OR-ed clauses evaluated by ovsdb-server: the gateways' rows (by external_ids)
+    plus the rows that could sit on their identities (names, priorities, the BFD ports). The
+    pods' logical switch ports are not monitored: see port_uuids().
+    """
     tables = {
         "Logical_Router": ["name", "policies", "ports"],
         "Logical_Router_Policy": list(POLICY_COLUMNS),
@@ -47,16 +59,24 @@ def monitored_tables(gateway: Gateway, bfd_port: str | None) -> tuple[dict, dict
         "Port_Group": ["name", "ports", "external_ids"],
         "Address_Set": ["name", "addresses", "external_ids"],
     }
-    conditions = {
-        "Logical_Router_Policy": [ours] + [["priority", "==", p]
-                                           for p in (PRIORITY_LOCAL, PRIORITY_REROUTE, PRIORITY_DROP)],
-        "BFD": [ours] + ([["logical_port", "==", bfd_port]] if bfd_port else []),
-        "Port_Group": [ours, ["name", "==", gateway.port_group]],
-        "Address_Set": [ours] + [["name", "==", gateway.address_set(af)] for af in (4, 6)],
-    }
-    if gateway.bfd.enabled and bfd_port:
+    clauses = {table: [] for table in OWNED_TABLES}
+    clauses["Logical_Router_Policy"] = [["priority", "==", p] for p in (PRIORITY_LOCAL, PRIORITY_REROUTE, PRIORITY_DROP)]
+    bfd_ports = []
+    for target in targets:
+        gateway = target.gateway
+        ours = ["external_ids", "includes", ["map", [[EXTERNAL_ID_GATEWAY, gateway.key]]]]
+        for table in OWNED_TABLES:
+            clauses[table].append(ours)
+        clauses["Port_Group"].append(["name", "==", gateway.port_group])
+        clauses["Address_Set"] += [["name", "==", gateway.address_set(af)] for af in (4, 6)]
+        if target.bfd_port:
+            clauses["BFD"].append(["logical_port", "==", target.bfd_port])
+            if gateway.bfd.enabled:
+                bfd_ports.append(["name", "==", target.bfd_port])
+    if bfd_ports:
         tables["Logical_Router_Port"] = ["name"]
-        conditions["Logical_Router_Port"] = [["name", "==", bfd_port]]
+        clauses["Logical_Router_Port"] = bfd_ports
+    conditions = {table: [c for i, c in enumerate(cs) if c not in cs[:i]] for table, cs in clauses.items()}
     return tables, conditions
 
 
@@ -127,8 +147,13 @@ def wants_for(rows: dict, lsp_uuids: dict, with_bfd_sessions: bool) -> list[Want
     return wants
 
 
-def ownership(gateway: Gateway) -> dict:
-    is_ours = owned_by(**{EXTERNAL_ID_VENDOR: VENDOR, EXTERNAL_ID_GATEWAY: gateway.key})
+def ownership(*gateways: Gateway) -> dict:
+    """{table: predicate} true for the rows any of these gateways owns."""
+    keys = {gateway.key for gateway in gateways}
+
+    def is_ours(row):
+        ids = row.get("external_ids") or {}
+        return ids.get(EXTERNAL_ID_VENDOR) == VENDOR and ids.get(EXTERNAL_ID_GATEWAY) in keys
     return {table: is_ours for table in OWNED_TABLES}
 
 
@@ -149,15 +174,15 @@ def _check_not_foreign(snapshot, wants, owned, router):
                     field=want.table, value=want.label)
 
 
-def _check_bfd_port(snapshot, router, bfd_port):
+def _check_bfd_port(snapshot, router, bfd_port, path=""):
     ports = {u for u, r in snapshot.rows("Logical_Router").items() if r.get("name") == router
              for u in (r.get("ports") or [])}
     lrps = [u for u, r in snapshot.rows("Logical_Router_Port").items() if r.get("name") == bfd_port]
     if not any(u in ports for u in lrps):
         raise EgressGatewayError(
-            f"bfd_port: BFD is enabled but {bfd_port!r} is not a port of logical router {router!r} "
+            f"{path}bfd_port: BFD is enabled but {bfd_port!r} is not a port of logical router {router!r} "
             "(enable the VPC's BFD port, or name the router port that reaches the gateways) "
-            f"(got {bfd_port!r})", field="bfd_port", value=bfd_port)
+            f"(got {bfd_port!r})", field=f"{path}bfd_port", value=bfd_port)
 
 
 class _Reads:
@@ -180,29 +205,39 @@ class _Reads:
         return self._conn.wait_for_change()
 
 
-def reconcile(conn, gateway: Gateway, rows: dict | None, bfd_port: str | None, check_mode: bool = False) -> dict:
-    """Make the NB hold exactly ``rows`` for this gateway (None: nothing, i.e. state=absent).
+def reconcile(conn, targets, check_mode: bool = False) -> dict:
+    """Make the NB hold exactly the targets' rows, in one transaction for all of them.
 
-    ``conn`` is an open _ovsdb.NbConnection on monitored_tables(). Returns
-    {"plan": Plan, "missing_ports": [pod port names with no Logical_Switch_Port]}.
+    ``conn`` is an open _ovsdb.NbConnection on monitored_tables(targets). Returns
+    {"plan": Plan, "missing_ports": {gateway key: [pod port names with no Logical_Switch_Port]}}.
     """
-    present = rows is not None
-    if present and gateway.bfd.enabled:
+    targets = list(targets)
+    if any(t.rows is not None and t.gateway.bfd.enabled for t in targets):
         conn.require("Logical_Router_Policy", "bfd_sessions",
                      "Logical_Router_Policy.bfd_sessions (for spec.bfd.enabled: reroutes that follow BFD)")
-    owned = ownership(gateway)
-    missing = []
-    wants = []
+    wanted_ports = {t.gateway.key: {p for pg in t.rows["port_groups"] for p in pg["ports"]}
+                    for t in targets if t.rows is not None}
     lsp_uuids = {}
-    wanted_ports = {p for pg in (rows or {}).get("port_groups", []) for p in pg["ports"]}
-    if wanted_ports or (present and rows["port_groups"]):
+    if any(t.rows and t.rows["port_groups"] for t in targets):
         lsp_uuids = port_uuids(conn)
-        missing = sorted(wanted_ports - lsp_uuids.keys())
+    missing = {key: sorted(ports - lsp_uuids.keys()) for key, ports in wanted_ports.items()}
     snapshot = with_ports(conn.snapshot(), lsp_uuids)
-    if present:
-        if gateway.bfd.enabled and rows["bfd"]:
-            _check_bfd_port(snapshot, rows["router"], bfd_port)
-        wants = wants_for(rows, lsp_uuids, conn.monitors("Logical_Router_Policy", "bfd_sessions"))
-        _check_not_foreign(snapshot, wants, owned, rows["router"])
-    plan = converge(_Reads(conn, snapshot, lsp_uuids), wants, owned=owned, check_mode=check_mode)
+    with_sessions = conn.monitors("Logical_Router_Policy", "bfd_sessions")
+    wants, wanted_by = [], {}
+    for target in targets:
+        if target.rows is None:
+            continue
+        if target.gateway.bfd.enabled and target.rows["bfd"]:
+            _check_bfd_port(snapshot, target.rows["router"], target.bfd_port, target.path)
+        mine = wants_for(target.rows, lsp_uuids, with_sessions)
+        for want in mine:
+            if want.label in wanted_by:
+                raise EgressGatewayError(
+                    f"{target.path or 'spec'}: {want.label} is wanted by both {wanted_by[want.label]} and "
+                    f"{target.gateway.key}", field=f"{target.path}spec", value=want.label)
+            wanted_by[want.label] = target.gateway.key
+        _check_not_foreign(snapshot, mine, ownership(target.gateway), target.rows["router"])
+        wants += mine
+    plan = converge(_Reads(conn, snapshot, lsp_uuids), wants,
+                    owned=ownership(*(t.gateway for t in targets)), check_mode=check_mode)
     return {"plan": plan, "missing_ports": missing}

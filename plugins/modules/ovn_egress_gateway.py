@@ -42,6 +42,7 @@ options:
         C(metadata), C(spec); a mapping or YAML text), or only its C(spec) with O(name) and
         O(namespace).
       - Required with O(state=present). With O(state=absent), O(name) and O(namespace) suffice.
+      - One of O(spec), O(name) or O(gateways) is required.
     type: raw
   name:
     description: Name of the gateway when O(spec) has no C(metadata.name).
@@ -113,6 +114,15 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  gateways:
+    description:
+      - Several gateways in one task and ONE transaction, each a mapping of the options above
+        (O(spec), O(name), O(namespace), O(router), O(bfd_port), O(instances), O(pod_ports),
+        O(subnet_cidrs), O(node_port_groups), O(state)). Errors name the item,
+        for example C(gateways[2].spec.replicas).
+      - Instead of the single-gateway options O(spec), O(name) and O(namespace).
+    type: list
+    elements: dict
 notes:
   - BFD needs C(Logical_Router_Policy.bfd_sessions), which OVN has from 24.03 (NB schema 7.3.0);
     against an older NB a gateway with BFD fails with that message. Gateways without BFD work on
@@ -149,6 +159,15 @@ EXAMPLES = r"""
     bfd_port: lr0-internal
     instances: "{{ gateway_instances }}"
 
+- name: Every gateway of the VPC in one task and one transaction
+  kubeovn.egress_gateway.ovn_egress_gateway:
+    gateways:
+      - spec: "{{ lookup('file', 'gateway1.yaml') | from_yaml }}"
+        instances: "{{ gateway1_instances }}"
+        subnet_cidrs: {subnet1: 10.17.0.0/16}
+      - name: old-gateway
+        state: absent
+
 - name: Remove everything gateway2 owns
   kubeovn.egress_gateway.ovn_egress_gateway:
     name: gateway2
@@ -159,7 +178,7 @@ EXAMPLES = r"""
 RETURN = r"""
 gateway:
   description: The names derived from the gateway (Kube-OVN's algorithm).
-  returned: always
+  returned: without O(gateways)
   type: dict
   sample:
     key: default/gateway1
@@ -168,7 +187,7 @@ gateway:
     address_sets: {ipv4: VEG.8ca38ae7da18.ipv4, ipv6: VEG.8ca38ae7da18.ipv6}
 policies:
   description: The gateway's router policies after the task (empty with O(state=absent)).
-  returned: always
+  returned: without O(gateways)
   type: list
   elements: dict
   sample:
@@ -176,7 +195,7 @@ policies:
        nexthops: [10.16.0.12], bfd: false}
 bfd:
   description: The gateway's BFD rows after the task, as C(logical_port) and C(dst_ip).
-  returned: always
+  returned: without O(gateways)
   type: list
   elements: dict
   sample: [{logical_port: bfd@ovn-cluster, dst_ip: 10.16.0.102, min_rx: 100, min_tx: 100, detect_mult: 5}]
@@ -188,17 +207,25 @@ changes:
   sample: [{action: create, table: BFD, row: BFD bfd@ovn-cluster 10.16.0.102}]
 missing_ports:
   description: O(pod_ports) with no logical switch port in the NB (left out of the port group).
-  returned: always
+  returned: without O(gateways)
   type: list
   elements: str
+gateways:
+  description: With O(gateways), per gateway RV(gateway), RV(policies), RV(bfd) and RV(missing_ports).
+  returned: with O(gateways)
+  type: list
+  elements: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import run_module
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError, run_module
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module import argument_spec, connect, result
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._ovs_json import use_fast_json
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._reconcile import monitored_tables, reconcile
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._reconcile import (
+    Target, monitored_tables, reconcile,
+)
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import (
     desired_rows, parse_gateway, parse_identity,
 )
@@ -210,57 +237,95 @@ INSTANCE_OPTIONS = dict(
     external_ips=dict(type="list", elements="str", default=[]),
 )
 
+GATEWAY_OPTIONS = dict(
+    spec=dict(type="raw"),
+    name=dict(type="str"),
+    namespace=dict(type="str"),
+    router=dict(type="str"),
+    bfd_port=dict(type="str"),
+    instances=dict(type="list", elements="dict", default=[], options=INSTANCE_OPTIONS),
+    pod_ports=dict(type="list", elements="str", default=[]),
+    subnet_cidrs=dict(type="dict", default={}),
+    node_port_groups=dict(type="dict", default={}),
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+)
+
+
+def target_of(params, path=""):
+    """Validate one gateway's options completely (before any connection) into a Target."""
+    try:
+        present = params["state"] == "present"
+        if present and params["spec"] is None:
+            raise EgressGatewayError("spec: is required with state=present (got None)", field="spec", value=None)
+        if present or params["spec"] is not None:
+            gateway = parse_gateway(params["spec"], namespace=params["namespace"], name=params["name"])
+        else:
+            gateway = parse_identity(namespace=params["namespace"], name=params["name"])
+        bfd_port = params["bfd_port"]
+        if bfd_port is None and gateway.bfd.enabled:
+            bfd_port = gateway.default_bfd_port
+        rows = None
+        if present:
+            rows = desired_rows(gateway, params["router"] or gateway.vpc_name, bfd_port, params["instances"],
+                                params["pod_ports"], params["subnet_cidrs"], params["node_port_groups"])
+    except EgressGatewayError as exc:
+        if not path:
+            raise
+        raise EgressGatewayError(f"{path}{exc}", field=f"{path}{exc.field}", value=exc.value) from None
+    return Target(gateway, rows, bfd_port, path)
+
+
+def report(target, missing):
+    rows = target.rows or {}
+    return {
+        "gateway": target.gateway.names(),
+        "policies": [{"priority": p["priority"], "match": p["match"], "action": p["action"],
+                      "nexthops": p["nexthops"], "bfd": bool(p["bfd_sessions"])} for p in rows.get("policies", [])],
+        "bfd": [{k: b[k] for k in ("logical_port", "dst_ip", "min_rx", "min_tx", "detect_mult")}
+                for b in rows.get("bfd", [])],
+        "missing_ports": missing.get(target.gateway.key, []),
+    }
+
+
+def item_params(item, path):
+    """A gateways[] item checked against the single-gateway options (types, choices, defaults)."""
+    checked = ArgumentSpecValidator(GATEWAY_OPTIONS).validate(item)
+    if checked.error_messages:
+        raise EgressGatewayError(f"{path}: {'; '.join(checked.error_messages)} (got {item!r})", field=path, value=item)
+    return checked.validated_parameters
+
 
 def run(module):
     params = module.params
-    present = params["state"] == "present"
-    if present or params["spec"] is not None:
-        gateway = parse_gateway(params["spec"], namespace=params["namespace"], name=params["name"])
+    if params["gateways"] is not None:
+        targets = [target_of(item_params(item, f"gateways[{i}]"), f"gateways[{i}].")
+                   for i, item in enumerate(params["gateways"])]
     else:
-        gateway = parse_identity(namespace=params["namespace"], name=params["name"])
-    rows = None
-    bfd_port = params["bfd_port"]
-    if present:
-        if bfd_port is None and gateway.bfd.enabled:
-            bfd_port = gateway.default_bfd_port
-        # Everything is validated here, before any connection is opened.
-        rows = desired_rows(gateway, params["router"] or gateway.vpc_name, bfd_port, params["instances"],
-                            params["pod_ports"], params["subnet_cidrs"], params["node_port_groups"])
-    tables, conditions = monitored_tables(gateway, bfd_port)
+        targets = [target_of(params)]
+    tables, conditions = monitored_tables(targets)
     use_fast_json()
     with connect(module, tables, conditions=conditions,
                  optional_columns={"Logical_Router_Policy": ["bfd_sessions"]}) as conn:
-        outcome = reconcile(conn, gateway, rows, bfd_port, check_mode=module.check_mode)
+        outcome = reconcile(conn, targets, check_mode=module.check_mode)
     plan = outcome["plan"]
-    for name in outcome["missing_ports"][:20]:
-        module.warn(f"pod port {name} has no Logical_Switch_Port in the NB; left out of {gateway.port_group}")
-    return result(
-        module, plan,
-        gateway=gateway.names(),
-        policies=[{"priority": p["priority"], "match": p["match"], "action": p["action"],
-                   "nexthops": p["nexthops"], "bfd": bool(p["bfd_sessions"])} for p in (rows or {}).get("policies", [])],
-        bfd=[{k: b[k] for k in ("logical_port", "dst_ip", "min_rx", "min_tx", "detect_mult")}
-             for b in (rows or {}).get("bfd", [])],
-        changes=[{"action": c.action, "table": c.table, "row": c.label} for c in plan.changes],
-        missing_ports=outcome["missing_ports"],
-    )
+    reports = [report(t, outcome["missing_ports"]) for t in targets]
+    for item in reports:
+        for name in item["missing_ports"][:20]:
+            module.warn(f"pod port {name} has no Logical_Switch_Port in the NB; left out of "
+                        f"{item['gateway']['port_group']}")
+    changes = [{"action": c.action, "table": c.table, "row": c.label} for c in plan.changes]
+    if params["gateways"] is not None:
+        return result(module, plan, gateways=reports, changes=changes)
+    return result(module, plan, changes=changes, **reports[0])
 
 
 def main():
     module = AnsibleModule(
         argument_spec=argument_spec(
-            spec=dict(type="raw"),
-            name=dict(type="str"),
-            namespace=dict(type="str"),
-            router=dict(type="str"),
-            bfd_port=dict(type="str"),
-            instances=dict(type="list", elements="dict", default=[], options=INSTANCE_OPTIONS),
-            pod_ports=dict(type="list", elements="str", default=[]),
-            subnet_cidrs=dict(type="dict", default={}),
-            node_port_groups=dict(type="dict", default={}),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
+            gateways=dict(type="list", elements="dict"),
+            **GATEWAY_OPTIONS,
         ),
-        required_if=[("state", "present", ("spec",))],
+        mutually_exclusive=[("gateways", "spec"), ("gateways", "name"), ("gateways", "namespace")],
         supports_check_mode=True,
     )
     run_module(module, run)

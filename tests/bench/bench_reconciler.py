@@ -120,32 +120,34 @@ def module_with_rss(args):
 # -- in-process: the module's own work vs a bare read ---------------------------------------------
 
 def inprocess_reconcile(nb, gw, check=False):
+    """What the module does, in this process: validate, plan, read, one transaction."""
     from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._ovsdb import NbConnection
     from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._reconcile import (
-        monitored_tables, reconcile)
+        Target, monitored_tables, reconcile)
     from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import desired_rows, parse_gateway
 
     start = time.perf_counter()
     parsed = parse_gateway(gw["spec"])
     rows = desired_rows(parsed, gw["router"], gw["bfd_port"], gw["instances"], gw["pod_ports"], {}, {})
-    tables, conditions = monitored_tables(parsed, gw["bfd_port"])
+    targets = [Target(parsed, rows, gw["bfd_port"])]
+    tables, conditions = monitored_tables(targets)
     with NbConnection(nb.connection, tables, conditions=conditions,
                       optional_columns={"Logical_Router_Policy": ["bfd_sessions"]}) as conn:
-        outcome = reconcile(conn, parsed, rows, gw["bfd_port"], check_mode=check)
+        outcome = reconcile(conn, targets, check_mode=check)
     return time.perf_counter() - start, outcome["plan"]
 
 
 def inprocess_absent(nb, gw):
     from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._ovsdb import NbConnection
     from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._reconcile import (
-        monitored_tables, reconcile)
+        Target, monitored_tables, reconcile)
     from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import parse_gateway
 
-    parsed = parse_gateway(gw["spec"])
-    tables, conditions = monitored_tables(parsed, gw["bfd_port"])
+    targets = [Target(parse_gateway(gw["spec"]), None, gw["bfd_port"])]
+    tables, conditions = monitored_tables(targets)
     with NbConnection(nb.connection, tables, conditions=conditions,
                       optional_columns={"Logical_Router_Policy": ["bfd_sessions"]}) as conn:
-        reconcile(conn, parsed, None, gw["bfd_port"])
+        reconcile(conn, targets)
 
 
 def bare_read(nb, gw):
@@ -156,11 +158,10 @@ def bare_read(nb, gw):
     import ovs.poller
     import ovs.stream
 
-    from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._reconcile import monitored_tables
+    from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._reconcile import Target, monitored_tables
     from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import parse_gateway
 
-    parsed = parse_gateway(gw["spec"])
-    tables, conditions = monitored_tables(parsed, gw["bfd_port"])
+    tables, conditions = monitored_tables([Target(parse_gateway(gw["spec"]), {}, gw["bfd_port"])])
     start = time.perf_counter()
     _, stream = ovs.stream.Stream.open_block(ovs.stream.Stream.open(nb.connection))
     rpc = ovs.jsonrpc.Connection(stream)
@@ -269,6 +270,14 @@ def module_play(tmp, nb, gateways):
             "connection": nb.connection, "spec": "{{ item.spec }}", "instances": "{{ item.instances }}",
             "pod_ports": "{{ item.pod_ports }}", "router": "{{ item.router }}", "bfd_port": "{{ item.bfd_port }}"},
         "loop": "{{ gateways }}", "loop_control": {"label": "{{ item.spec.metadata.name }}"},
+    }], {"gateways": gateways})
+
+
+def module_list_play(tmp, nb, gateways):
+    """The same gateways as ONE task (the module's gateways option): one process, one transaction."""
+    return write_play(tmp / "module-list.yml", [{
+        "name": "Reconcile every gateway",
+        "kubeovn.egress_gateway.ovn_egress_gateway": {"connection": nb.connection, "gateways": "{{ gateways }}"},
     }], {"gateways": gateways})
 
 
@@ -386,6 +395,18 @@ def e2e(tmp, count, repeat):
             expected = expected_queries(nb, gateways)
             for gw in gateways:
                 inprocess_absent(nb, gw)
+        listed = module_list_play(tmp, nb, gateways)
+        lfirst, lrerun = [], []
+        for _ in range(repeat):
+            seconds, stats = playbook_seconds(listed)
+            assert stats["changed"] == 1, stats
+            lfirst.append(seconds)
+            assert {key_of(gw): owned_rows(nb, key_of(gw)) for gw in gateways} == want
+            seconds, stats = playbook_seconds(listed)
+            assert stats["changed"] == 0, stats
+            lrerun.append(seconds)
+            for gw in gateways:
+                inprocess_absent(nb, gw)
         nbctl = nbctl_play(tmp, nb, gateways, expected)
         nfirst, nrerun = [], []
         for _ in range(repeat):
@@ -406,6 +427,9 @@ def e2e(tmp, count, repeat):
             "nbctl_first_s": statistics.median(nfirst), "nbctl_rerun_s": statistics.median(nrerun),
             "ratio_first": statistics.median(first) / statistics.median(nfirst),
             "ratio_rerun": statistics.median(rerun) / statistics.median(nrerun),
+            "module_list_first_s": statistics.median(lfirst), "module_list_rerun_s": statistics.median(lrerun),
+            "ratio_list_first": statistics.median(lfirst) / statistics.median(nfirst),
+            "ratio_list_rerun": statistics.median(lrerun) / statistics.median(nrerun),
         }
     finally:
         nb.stop()
@@ -484,12 +508,17 @@ def table(results):
              f"{results['repeat']} runs; ratios against baselines of the same run.", ""]
     if "e2e" in results:
         lines += ["## End to end (ansible-playbook wall time, s)", "",
-                  "| gateways | runs | rows | empty playbook | module first | module rerun | ovn-nbctl tasks | ovn-nbctl first "
-                  "| ovn-nbctl rerun | ratio first | ratio rerun |", "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                  "module: one task looped over the gateways; module list: one task with `gateways:` (one "
+                  "transaction); ratios: module time / ovn-nbctl playbook time.", "",
+                  "| gateways | runs | rows | empty playbook | ovn-nbctl tasks | ovn-nbctl first | ovn-nbctl rerun "
+                  "| module first | module rerun | ratio first | ratio rerun | module list first | module list rerun "
+                  "| ratio first | ratio rerun |", "|" + "---:|" * 15]
         for e in results["e2e"]:
-            lines.append(f"| {e['gateways']} | {e['runs']} | {e['rows']} | {e['empty_playbook_s']:.2f} | {e['module_first_s']:.2f} | "
-                         f"{e['module_rerun_s']:.2f} | {e['nbctl_tasks']} | {e['nbctl_first_s']:.2f} | "
-                         f"{e['nbctl_rerun_s']:.2f} | {e['ratio_first']:.2f} | {e['ratio_rerun']:.2f} |")
+            lines.append(f"| {e['gateways']} | {e['runs']} | {e['rows']} | {e['empty_playbook_s']:.2f} | "
+                         f"{e['nbctl_tasks']} | {e['nbctl_first_s']:.2f} | {e['nbctl_rerun_s']:.2f} | "
+                         f"{e['module_first_s']:.2f} | {e['module_rerun_s']:.2f} | {e['ratio_first']:.3f} | "
+                         f"{e['ratio_rerun']:.3f} | {e['module_list_first_s']:.2f} | {e['module_list_rerun_s']:.2f} | "
+                         f"{e['ratio_list_first']:.3f} | {e['ratio_list_rerun']:.3f} |")
         lines.append("")
     if "limit" in results:
         m = results["limit"]

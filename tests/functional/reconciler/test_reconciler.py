@@ -275,3 +275,60 @@ def test_kube_ovn_written_rows_are_adopted_and_fixed(nb_new):
     assert nb.select("BFD", [["_uuid", "==", ["uuid", bfd]]])[0]["min_rx"] == 100
     row = nb.select("Logical_Router_Policy", [["_uuid", "==", ["uuid", policy]]])[0]
     assert py_map(row["external_ids"]) == IDS4
+
+
+def gateway_named(name, **spec_changes):
+    obj = gateway(**spec_changes)
+    obj["metadata"]["name"] = name
+    return obj
+
+
+def test_several_gateways_in_one_transaction(nb_new):
+    nb = nb_new
+    build(nb)
+    others = not_owned_dump(nb, KEY)
+    second = [dict(i, internal_ips=[i["internal_ips"][0].replace("10.16.0.", "10.16.1.")]) for i in INSTANCES]
+    items = [
+        {"spec": GATEWAY, "instances": INSTANCES, "pod_ports": ["client-1.default"],
+         "subnet_cidrs": {"subnet1": "10.17.0.0/16"}},
+        {"spec": gateway_named("gateway9", bfd={"enabled": True}, policies=[{"ipBlocks": ["10.19.0.0/16"]}]),
+         "instances": second, "pod_ports": ["client-2.default"]},
+    ]
+    txns = transactions(nb)
+    out = run_module("ovn_egress_gateway", {"connection": nb.connection, "gateways": items}, diff=True)
+    assert out["changed"] and not out["failed"], out
+    assert transactions(nb) == txns + 1
+    assert [g["gateway"]["key"] for g in out["gateways"]] == [KEY, "default/gateway9"]
+    assert owned_rows(nb, KEY)["Port_Group"] == [(f"VEG.{H}", ["client-1.default"])]
+    nine = owned_rows(nb, "default/gateway9")
+    assert [b[1] for b in nine["BFD"]] == ["10.16.1.12", "10.16.1.13"]
+    assert run_module("ovn_egress_gateway", {"connection": nb.connection, "gateways": items})["changed"] is False
+
+    # one item removed (state absent), the other changed: again one transaction
+    items = [dict(items[0], instances=INSTANCES[:1]), {"name": "gateway9", "state": "absent"}]
+    out = run_module("ovn_egress_gateway", {"connection": nb.connection, "gateways": items})
+    assert out["changed"] and transactions(nb) == txns + 2
+    assert owned_rows(nb, "default/gateway9") == {"BFD": [], "Logical_Router_Policy": [], "Port_Group": [],
+                                                  "Address_Set": []}
+    assert {p[4][0] for p in owned_rows(nb, KEY)["Logical_Router_Policy"]} == {"10.16.0.12"}
+    assert not_owned_dump(nb, KEY) == others
+
+
+def test_several_gateways_one_bad_item_writes_nothing(nb_new):
+    nb = nb_new
+    build(nb)
+    before = full_dump(nb)
+    items = [{"spec": GATEWAY, "instances": INSTANCES, "subnet_cidrs": {"subnet1": "10.17.0.0/16"}},
+             {"spec": gateway_named("gateway9", replicas=11), "instances": INSTANCES}]
+    out = run_module("ovn_egress_gateway", {"connection": nb.connection, "gateways": items})
+    assert out["failed"] and out["field"] == "gateways[1].spec.replicas" and out["value"] == 11, out
+    assert out["msg"].startswith("gateways[1].spec.replicas: ")
+    out = run_module("ovn_egress_gateway", {"connection": nb.connection, "gateways": [dict(items[0], state="maybe")]})
+    assert out["failed"] and out["field"] == "gateways[0]" and "state" in out["msg"], out
+    # two gateways that want the same BFD row (same nexthop on the same port)
+    items = [{"spec": gateway(bfd={"enabled": True}), "instances": INSTANCES, "subnet_cidrs": {"subnet1": "10.17.0.0/16"}},
+             {"spec": gateway_named("gateway9", bfd={"enabled": True}), "instances": INSTANCES,
+              "subnet_cidrs": {"subnet1": "10.17.0.0/16"}}]
+    out = run_module("ovn_egress_gateway", {"connection": nb.connection, "gateways": items})
+    assert out["failed"] and "wanted by both default/gateway1 and default/gateway9" in out["msg"], out
+    assert full_dump(nb) == before
