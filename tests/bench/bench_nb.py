@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark of the single-row NB modules (ovn_port_group, ovn_lr_policy, ovn_nb_info); run by
 `make bench` (hack/bench.sh nb).
@@ -59,19 +58,19 @@ def log(*args):
 
 
 def timed(cmd, stdin=None):
-    """(stdout, seconds, peak RSS MiB) of one process (os.wait4 gives that child's rusage)."""
+    """(stdout, seconds) of one process; its peak RSS is measured by rss_of() in a separate run."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=ansible_env())
     out, err = proc.communicate(stdin)
     seconds = time.perf_counter() - start
-    # communicate() already reaped it; re-run through wait4 is impossible, so measure RSS separately
     if proc.returncode != 0:
         raise SystemExit(f"{cmd} failed ({proc.returncode}):\n{out}\n{err}")
     return out, seconds
 
 
 def rss_of(cmd, stdin=None):
+    """Peak RSS (MiB) of one process: os.wait4 reaps it and returns its own rusage."""
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             text=True, env=ansible_env())
     if stdin:
@@ -93,7 +92,7 @@ def median(samples):
 def populate(nb, lsps):
     ls = nb.insert("Logical_Switch", {"name": "ls0"})
     nb.insert("Logical_Router", {"name": "lr0"})
-    chunk = 5000
+    chunk = 500   # one argv string of ovsdb-client must stay under 128 KiB
     for start in range(0, lsps, chunk):
         names = [f"pod{i}.default" for i in range(start, min(lsps, start + chunk))]
         ops = [{"op": "insert", "table": "Logical_Switch_Port", "row": {"name": n}, "uuid-name": f"p{i}"}
@@ -132,7 +131,7 @@ def measure(nb, runs, workdir):
     # port groups: a new group per run (first apply), then a no-op rerun of the last one
     case("ovn_port_group first", lambda run: module("ovn_port_group", {"connection": db, "name": f"pg{run}",
                                                                        "ports": ports}))
-    out, _ = timed(*module("ovn_port_group", {"connection": db, "name": "pg0", "ports": ports}))
+    out, _seconds = timed(*module("ovn_port_group", {"connection": db, "name": "pg0", "ports": ports}))
     if json.loads(out)["changed"]:
         raise SystemExit("ovn_port_group rerun changed something")
     case("ovn_port_group no-op", lambda run: module("ovn_port_group", {"connection": db, "name": "pg0",
