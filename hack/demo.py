@@ -42,12 +42,20 @@ def playbook(inventory: pathlib.Path, *extra: str) -> None:
     cmd = [str(REPO / ".venv" / "bin" / "ansible-playbook"), "-i", str(inventory),
            str(REPO / "playbooks" / "standalone.yml"), *extra]
     say("$ ansible-playbook -i build/demo/inventory.yml playbooks/standalone.yml " + " ".join(extra))
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=ansible_env(), cwd=REPO, check=False)
-    (BUILD / "ansible.log").open("a").write(proc.stdout + proc.stderr)
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ansible_env(),
+                          cwd=REPO) as proc:
+        try:
+            stdout, stderr = proc.communicate()
+        except BaseException:  # Ctrl-C or SIGTERM: stop the playbook before the harness goes
+            proc.terminate()
+            proc.wait(10)
+            raise
+    with (BUILD / "ansible.log").open("a") as log:
+        log.write(stdout + stderr)
     if proc.returncode:
-        print(proc.stdout[-4000:], proc.stderr[-2000:])
+        print(stdout[-4000:], stderr[-2000:])
         raise SystemExit(f"the playbook failed (rc={proc.returncode}); full log in build/demo/ansible.log")
-    lines = proc.stdout.splitlines()
+    lines = stdout.splitlines()
     # The status table the role prints, and the recap.
     for i, line in enumerate(lines):
         if "Gateway status" in line and "=> {" in lines[i + 1]:
