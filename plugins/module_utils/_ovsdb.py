@@ -38,6 +38,7 @@ python-ovs by path and never appears in messages.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import time
 
@@ -45,7 +46,6 @@ from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common imp
 
 try:
     import ovs.db.idl
-    import ovs.jsonrpc
     import ovs.poller
     import ovs.stream
     HAS_OVS = True
@@ -162,21 +162,20 @@ class NbConnection:
             if error:
                 problems.append(self._why(remote, error))
                 continue
-            rpc = ovs.jsonrpc.Connection(stream)
             try:
-                request = ovs.jsonrpc.Message.create_request("get_schema", [DATABASE])
-                error, reply = _transact_block(rpc, request, deadline)
+                error, reply = _request(stream, "get_schema", [DATABASE], deadline)
                 if error:
                     problems.append(self._why(remote, error))
                     continue
-                if reply.error:
-                    dbs = _list_dbs(rpc, deadline)
+                if reply.get("error") is not None:
+                    error, dbs = _request(stream, "list_dbs", [], deadline)
+                    dbs = [db for db in (dbs or {}).get("result") or [] if db != "_Server"]
                     raise EgressGatewayError(
                         f"{remote} is not an {DATABASE} database (it serves: {', '.join(dbs) or 'nothing'})",
                         field="connection", value=self.remote)
-                return reply.result
+                return reply["result"]
             finally:
-                rpc.close()
+                stream.close()
         raise EgressGatewayError(
             f"cannot reach the OVN Northbound database: {'; '.join(problems)}", field="connection", value=self.remote)
 
@@ -323,29 +322,42 @@ def _strerror(error):
     return os.strerror(error) if isinstance(error, int) and error > 0 else str(error)
 
 
-def _transact_block(rpc, request, deadline):
-    """jsonrpc request/reply with a deadline (Connection.transact_block has none)."""
-    error = rpc.send(request)
-    while not error:
-        rpc.run()
-        error, reply = rpc.recv()
-        if reply is not None and reply.id == request.id:
-            return 0, reply
-        if error and error != errno.EAGAIN:
-            return error, None
-        error = 0
+def _request(stream, method, params, deadline):
+    """One JSON-RPC request/reply on a python-ovs stream (unix/tcp/ssl), with a deadline.
+
+    The reply is parsed with the standard library's C json (python-ovs' pure-Python parser takes
+    tens of milliseconds on the NB schema, a large part of a module run).
+    """
+    out = json.dumps({"method": method, "params": params, "id": method}).encode()
+    received = b""
+    while True:
+        if out:
+            sent = stream.send(out)
+            if sent > 0:
+                out = out[sent:]
+            elif sent != -errno.EAGAIN:
+                return -sent, None
+        else:
+            error, data = stream.recv(1 << 16)
+            if error == 0 and not data:
+                return errno.ECONNRESET, None
+            if error == 0:
+                received += data
+                try:
+                    reply = json.loads(received)
+                except ValueError:   # not all of it yet
+                    reply = None
+                if isinstance(reply, dict) and reply.get("id") == method:
+                    return 0, reply
+            elif error != errno.EAGAIN:
+                return error, None
         if time.monotonic() >= deadline:
             return "timed out", None
         poller = ovs.poller.Poller()
-        rpc.wait(poller)
-        rpc.recv_wait(poller)
+        stream.run_wait(poller)
+        if out:
+            stream.send_wait(poller)
+        else:
+            stream.recv_wait(poller)
         poller.timer_wait(max(1, int((deadline - time.monotonic()) * 1000)))
         poller.block()
-    return error, None
-
-
-def _list_dbs(rpc, deadline):
-    error, reply = _transact_block(rpc, ovs.jsonrpc.Message.create_request("list_dbs", []), deadline)
-    if error or reply.error or not isinstance(reply.result, list):
-        return []
-    return [db for db in reply.result if db != "_Server"]

@@ -69,9 +69,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import run_module
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module import (
-    EXTERNAL_IDS_ARGS, argument_spec, connect, external_ids, result)
+    EXTERNAL_IDS_ARGS, argument_spec, connect, external_ids, parse_ip_block, result)
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_rows import Want, converge
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import parse_ip_block
 
 
 def run(module):
@@ -79,7 +78,7 @@ def run(module):
     columns = {}
     if params["addresses"] is not None:
         columns["addresses"] = sorted(
-            {parse_ip_block(a, f"addresses[{i}]")[1] for i, a in enumerate(params["addresses"])})
+            {parse_ip_block(a, f"addresses[{i}]") for i, a in enumerate(params["addresses"])})
     columns, merge = external_ids(params, columns, [])
     want = Want("Address_Set", {"name": params["name"]}, columns, merge=merge, state=params["state"])
     with connect(module, {"Address_Set": None}) as conn:

@@ -89,9 +89,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError, run_module
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module import (
-    EXTERNAL_IDS_ARGS, argument_spec, connect, external_ids, result)
+    EXTERNAL_IDS_ARGS, argument_spec, connect, external_ids, parse_ip, result)
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_rows import Want, converge
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import parse_ip
 
 
 def run(module):
@@ -107,7 +106,7 @@ def run(module):
         columns["options"] = {str(k): str(v) for k, v in params["options"].items()}
         merge.append("options")
     columns, merge = external_ids(params, columns, merge)
-    key = {"logical_port": params["logical_port"], "dst_ip": str(parse_ip(params["dst_ip"], "dst_ip"))}
+    key = {"logical_port": params["logical_port"], "dst_ip": parse_ip(params["dst_ip"], "dst_ip")}
     want = Want("BFD", key, columns, merge=merge, state=params["state"])
     with connect(module, {"BFD": None}) as conn:
         plan = converge(conn, [want], check_mode=module.check_mode)

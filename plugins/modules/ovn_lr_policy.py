@@ -103,9 +103,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError, run_module
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module import (
-    EXTERNAL_IDS_ARGS, argument_spec, connect, external_ids, parse_uuid, result)
+    EXTERNAL_IDS_ARGS, argument_spec, connect, external_ids, parse_ip, parse_uuid, result)
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_rows import Want, converge, ref
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import parse_ip
 
 
 def bfd_refs(items):
@@ -116,7 +115,7 @@ def bfd_refs(items):
             if set(item) != {"logical_port", "dst_ip"}:
                 raise EgressGatewayError(f"{field} must have exactly logical_port and dst_ip", field=field, value=item)
             refs.append(ref("BFD", logical_port=str(item["logical_port"]),
-                            dst_ip=str(parse_ip(item["dst_ip"], f"{field}.dst_ip"))))
+                            dst_ip=parse_ip(item["dst_ip"], f"{field}.dst_ip")))
         else:
             refs.append(ref("BFD", _uuid=parse_uuid(item, field)))
     return refs
@@ -131,7 +130,7 @@ def run(module):
     if params["state"] == "present":
         if params["action"] is None:
             raise EgressGatewayError("action is required with state=present", field="action", value=None)
-        nexthops = [str(parse_ip(n, f"nexthops[{i}]")) for i, n in enumerate(params["nexthops"])]
+        nexthops = [parse_ip(n, f"nexthops[{i}]") for i, n in enumerate(params["nexthops"])]
         if params["action"] == "reroute" and not nexthops:
             raise EgressGatewayError("a reroute policy needs nexthops", field="nexthops", value=[])
         if params["action"] != "reroute" and nexthops:
