@@ -21,7 +21,7 @@ from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common imp
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_rows import (
     PARENTS, Column, Snapshot, Want, converge, ref,
 )
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._ovsdb import DATABASE, _transact_block
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._ovsdb import DATABASE
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import (
     EXTERNAL_ID_GATEWAY, EXTERNAL_ID_VENDOR, PRIORITY_DROP, PRIORITY_LOCAL, PRIORITY_REROUTE, VENDOR, Gateway,
 )
@@ -104,7 +104,7 @@ def port_uuids(conn) -> dict:
             continue
         rpc = ovs.jsonrpc.Connection(stream)
         try:
-            error, reply = _transact_block(rpc, request, deadline)
+            error, reply = _transact(rpc, request, deadline)
         finally:
             rpc.close()
         if error or reply.error or "error" in reply.result[0]:
@@ -113,6 +113,31 @@ def port_uuids(conn) -> dict:
         return {row["name"]: uuidlib.UUID(row["_uuid"][1]) for row in reply.result[0]["rows"]}
     raise EgressGatewayError(f"cannot read the logical switch ports at {conn.remote}: {'; '.join(problems)}",
                              field="connection", value=conn.remote)
+
+
+def _transact(rpc, request, deadline):
+    """python-ovs jsonrpc request/reply with a deadline (Connection.transact_block has none)."""
+    import errno
+
+    import ovs.poller
+
+    error = rpc.send(request)
+    while not error:
+        rpc.run()
+        error, reply = rpc.recv()
+        if reply is not None and reply.id == request.id:
+            return 0, reply
+        if error not in (0, errno.EAGAIN):
+            return error, None
+        error = 0
+        if time.monotonic() >= deadline:
+            return "timed out", None
+        poller = ovs.poller.Poller()
+        rpc.wait(poller)
+        rpc.recv_wait(poller)
+        poller.timer_wait(max(1, int((deadline - time.monotonic()) * 1000)))
+        poller.block()
+    return error, None
 
 
 def with_ports(snapshot, lsp_uuids: dict):
