@@ -24,7 +24,7 @@ def run_role(cluster, role: str, check: bool = True, kubeconfig=None, **variable
     return run_playbook(ROLE_PLAYBOOK, extra_vars={"role_under_test": role, **variables}, env=env, check=check)
 
 
-def run_collection_playbook(cluster, name: str, check: bool = True, kubeconfig=None, **variables):
-    """Run playbooks/<name>.yml of the collection against the test cluster."""
+def run_collection_playbook(cluster, name: str, *args: str, check: bool = True, kubeconfig=None, **variables):
+    """Run playbooks/<name>.yml of the collection against the test cluster (args: e.g. --check)."""
     env = {"K8S_AUTH_KUBECONFIG": str(kubeconfig or cluster.kubeconfig)}
-    return run_playbook(REPO / "playbooks" / f"{name}.yml", extra_vars=variables, env=env, check=check)
+    return run_playbook(REPO / "playbooks" / f"{name}.yml", *args, extra_vars=variables, env=env, check=check)

@@ -129,6 +129,13 @@ def test_deploy_rerun_scale_status_remove(kube_cluster, kube_namespace, kube_ovn
 
     rerun = run_collection_playbook(kube_cluster, "deploy", **variables)
     assert recap(rerun)["changed"] == 0, rerun.stdout
+    assert recap(run_collection_playbook(kube_cluster, "deploy", "--check", **variables))["changed"] == 0
+
+    nb_before_check = nbworld.full_dump(nb_new)
+    checked = run_collection_playbook(kube_cluster, "scale", "--check", "--diff", **variables, egress_gateway_replicas=3)
+    assert recap(checked)["changed"] > 0
+    assert read(kube_cluster, kube_namespace)[1].spec.replicas == 1
+    assert nbworld.full_dump(nb_new) == nb_before_check
 
     for replicas in (3, 1):
         scaled = run_collection_playbook(kube_cluster, "scale", **variables, egress_gateway_replicas=replicas)
