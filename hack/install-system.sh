@@ -13,6 +13,8 @@ packages=(
   openssl ca-certificates xz-utils zstd binutils python3-venv
   # ansible-test sanity runs shellcheck on the shell scripts
   shellcheck
+  # benchmarks: a process's own peak RSS (/usr/bin/time -f %M; wait4 from a big parent over-counts)
+  time
 )
 
 missing=()
