@@ -100,21 +100,18 @@ def new_nb(tmp, pods):
 def module_with_rss(args):
     """The real module as Ansible runs it (a subprocess, args on stdin): (result, seconds, peak RSS MiB).
 
-    os.wait4 reaps the child and returns its rusage, whose ru_maxrss is the process's peak RSS."""
+    The peak RSS comes from /usr/bin/time, which forks the module from its own small process:
+    the rusage of a child forked from this (large) process would count this process's memory.
+    """
     payload = json.dumps({"ANSIBLE_MODULE_ARGS": dict(args, _ansible_check_mode=False, _ansible_diff=False)})
-    with tempfile.TemporaryFile("w+") as stdin, tempfile.TemporaryFile("w+") as stdout:
-        stdin.write(payload)
-        stdin.seek(0)
+    with tempfile.NamedTemporaryFile("w+", suffix=".rss") as rss:
         start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, str(MODULE)], stdin=stdin, stdout=stdout,
-                                stderr=subprocess.DEVNULL, env=ansible_env())
-        _, status, usage = os.wait4(proc.pid, 0)
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss.name, sys.executable, str(MODULE)],
+                              input=payload, capture_output=True, text=True, env=ansible_env())
         seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        stdout.seek(0)
-        text = stdout.read()
-    result = json.loads(text) if text.strip() else {"failed": True, "msg": "no output"}
-    return result, seconds, usage.ru_maxrss / 1024
+        kib = int(pathlib.Path(rss.name).read_text().split()[-1])
+    result = json.loads(proc.stdout) if proc.stdout.strip() else {"failed": True, "msg": proc.stderr}
+    return result, seconds, kib / 1024
 
 
 # -- in-process: the module's own work vs a bare read ---------------------------------------------
