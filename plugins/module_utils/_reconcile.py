@@ -3,11 +3,12 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The egress gateway reconciler: the model's desired rows -> one NB transaction.
 
-_spec.desired_rows() says what the NB must hold for one gateway; this module turns that into
+_spec.desired_rows() says what the NB must hold for a gateway; this module turns that into
 _nb_rows Wants (port group members resolved to Logical_Switch_Port uuids once, by name), reads
 only the rows that matter (server-side monitor conditions), refuses to take over rows of other
-owners, and converges in ONE transaction: rows created, updated (only differing columns) and
-stale rows this gateway owns deleted. Rows without this gateway's external_ids are never touched.
+owners, and converges in ONE transaction for one or several gateways (Targets): rows created,
+updated (only differing columns) and stale rows the gateways own deleted. Rows without their
+external_ids are never touched.
 
 PRIVATE to the collection: not a public API.
 """
