@@ -61,7 +61,7 @@ def log(*args):
 
 
 def median_of(fn, repeat):
-    samples = [fn() for _ in range(repeat)]
+    samples = [fn() for _run in range(repeat)]
     return statistics.median(samples), samples
 
 
@@ -107,7 +107,7 @@ def module_with_rss(args):
     with tempfile.NamedTemporaryFile("w+", suffix=".rss") as rss:
         start = time.perf_counter()
         proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss.name, sys.executable, str(MODULE)],
-                              input=payload, capture_output=True, text=True, env=ansible_env())
+                              input=payload, capture_output=True, text=True, env=ansible_env(), check=False)
         seconds = time.perf_counter() - start
         kib = int(pathlib.Path(rss.name).read_text().split()[-1])
     result = json.loads(proc.stdout) if proc.stdout.strip() else {"failed": True, "msg": proc.stderr}
@@ -160,9 +160,9 @@ def bare_read(nb, gw):
 
     tables, conditions = monitored_tables([Target(parse_gateway(gw["spec"]), {}, gw["bfd_port"])])
     start = time.perf_counter()
-    _, stream = ovs.stream.Stream.open_block(ovs.stream.Stream.open(nb.connection))
+    _error, stream = ovs.stream.Stream.open_block(ovs.stream.Stream.open(nb.connection))
     rpc = ovs.jsonrpc.Connection(stream)
-    _, reply = rpc.transact_block(ovs.jsonrpc.Message.create_request("get_schema", ["OVN_Northbound"]))
+    _error, reply = rpc.transact_block(ovs.jsonrpc.Message.create_request("get_schema", ["OVN_Northbound"]))
     rpc.close()
     helper = ovs.db.idl.SchemaHelper(schema_json=reply.result)
     for table, columns in tables.items():
@@ -177,9 +177,9 @@ def bare_read(nb, gw):
         idl.wait(poller)
         poller.timer_wait(1)   # a replica update may already be buffered: poll, do not sleep on it
         poller.block()
-    _, stream = ovs.stream.Stream.open_block(ovs.stream.Stream.open(nb.connection))
+    _error, stream = ovs.stream.Stream.open_block(ovs.stream.Stream.open(nb.connection))
     rpc = ovs.jsonrpc.Connection(stream)
-    _, reply = rpc.transact_block(ovs.jsonrpc.Message.create_request("transact", ["OVN_Northbound", {
+    _error, reply = rpc.transact_block(ovs.jsonrpc.Message.create_request("transact", ["OVN_Northbound", {
         "op": "select", "table": "Logical_Switch_Port", "where": [], "columns": ["_uuid", "name"]}]))
     rpc.close()
     assert len(reply.result[0]["rows"]) >= len(gw["pod_ports"])
@@ -196,7 +196,9 @@ def raw_transaction_ops(nb, gw):
                         {}, {})
     lsps = {r["name"]: r["_uuid"][1] for r in nb.select("Logical_Switch_Port")}
     router = next(r["_uuid"][1] for r in nb.select("Logical_Router") if r["name"] == ROUTER)
-    amap = lambda d: ["map", sorted([k, v] for k, v in d.items())]  # noqa: E731
+
+    def amap(ids):
+        return ["map", sorted([k, v] for k, v in ids.items())]
     ops, policies = [], []
     for pg in rows["port_groups"]:
         ops.append({"op": "insert", "table": "Port_Group", "row": {
@@ -227,9 +229,9 @@ def raw_transaction(nb, ops):
     import ovs.stream
 
     start = time.perf_counter()
-    _, stream = ovs.stream.Stream.open_block(ovs.stream.Stream.open(nb.connection))
+    _error, stream = ovs.stream.Stream.open_block(ovs.stream.Stream.open(nb.connection))
     rpc = ovs.jsonrpc.Connection(stream)
-    _, reply = rpc.transact_block(ovs.jsonrpc.Message.create_request("transact", ["OVN_Northbound", *ops]))
+    _error, reply = rpc.transact_block(ovs.jsonrpc.Message.create_request("transact", ["OVN_Northbound", *ops]))
     rpc.close()
     seconds = time.perf_counter() - start
     errors = [r for r in reply.result if isinstance(r, dict) and "error" in r]
@@ -252,7 +254,7 @@ def playbook_seconds(path, extra_env=None):
                            **(extra_env or {})))
     start = time.perf_counter()
     proc = subprocess.run([str(REPO / ".venv" / "bin" / "ansible-playbook"), "-i", "localhost,", str(path)],
-                          capture_output=True, text=True, env=env, cwd=REPO, timeout=3600)
+                          capture_output=True, text=True, env=env, cwd=REPO, timeout=3600, check=False)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{path} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
@@ -305,8 +307,8 @@ def nbctl_rows(gw):
         write = ["--", "--if-exists", "destroy", "Address_Set", a["name"], "--", "create", "Address_Set",
                  f"name={a['name']}", ovs_set_arg("addresses", a["addresses"]),
                  ovs_map_arg("external_ids", a["external_ids"])]
-        out.append(("as " + a["name"], ["--columns=_uuid,addresses,external_ids", "find", "Address_Set",
-                                         f"name={a['name']}"], (write, [], None, [], None)))
+        query = ["--columns=_uuid,addresses,external_ids", "find", "Address_Set", f"name={a['name']}"]
+        out.append(("as " + a["name"], query, (write, [], None, [], None)))
     for b in rows["bfd"]:
         columns = [f"min_rx={b['min_rx']}", f"min_tx={b['min_tx']}", f"detect_mult={b['detect_mult']}",
                    ovs_map_arg("external_ids", b["external_ids"])]
@@ -363,7 +365,7 @@ def expected_queries(nb, gateways):
     """What each query prints when the row is right (read after the module wrote it), uuids as U."""
     out = {}
     for g, gw in enumerate(gateways):
-        for label, query, _ in nbctl_rows(gw):
+        for label, query, _change in nbctl_rows(gw):
             if query is not None:
                 text = subprocess.run([str(NBCTL), f"--db={nb.connection}", "--bare", *query], capture_output=True,
                                       text=True, check=True).stdout.rstrip("\n")
@@ -378,10 +380,10 @@ def e2e(tmp, count, repeat):
     try:
         gateways = [gateway(g) for g in range(count)]
         empty = write_play(tmp / "empty.yml", [])
-        empty_s, _ = median_of(lambda: playbook_seconds(empty)[0], repeat)
+        empty_s, _samples = median_of(lambda: playbook_seconds(empty)[0], repeat)
         play = module_play(tmp, nb, gateways)
         first, rerun, want = [], [], None
-        for _ in range(repeat):
+        for _run in range(repeat):
             seconds, stats = playbook_seconds(play)
             assert stats["changed"] == 1, stats     # the one (looped) task
             first.append(seconds)
@@ -394,7 +396,7 @@ def e2e(tmp, count, repeat):
                 inprocess_absent(nb, gw)
         listed = module_list_play(tmp, nb, gateways)
         lfirst, lrerun = [], []
-        for _ in range(repeat):
+        for _run in range(repeat):
             seconds, stats = playbook_seconds(listed)
             assert stats["changed"] == 1, stats
             lfirst.append(seconds)
@@ -406,7 +408,7 @@ def e2e(tmp, count, repeat):
                 inprocess_absent(nb, gw)
         nbctl = nbctl_play(tmp, nb, gateways, expected)
         nfirst, nrerun = [], []
-        for _ in range(repeat):
+        for _run in range(repeat):
             seconds, stats = playbook_seconds(nbctl)
             nfirst.append(seconds)
             got = {key_of(gw): owned_rows(nb, key_of(gw)) for gw in gateways}
@@ -436,21 +438,21 @@ def limit(tmp, repeat):
     gw = gateway(0)
     nb = new_nb(tmp, gw["pod_ports"])
     try:
-        read_s, _ = median_of(lambda: bare_read(nb, gw), repeat)
+        read_s, _samples = median_of(lambda: bare_read(nb, gw), repeat)
         ops = raw_transaction_ops(nb, gw)
         txn = []
-        for _ in range(repeat):
+        for _run in range(repeat):
             txn.append(raw_transaction(nb, ops))
             inprocess_absent(nb, gw)
         first = []
-        for _ in range(repeat):
+        for _run in range(repeat):
             seconds, plan = inprocess_reconcile(nb, gw)
             assert plan.changed
             first.append(seconds)
             inprocess_absent(nb, gw)
         inprocess_reconcile(nb, gw)
         noop = []
-        for _ in range(repeat):
+        for _run in range(repeat):
             seconds, plan = inprocess_reconcile(nb, gw)
             assert not plan.changed
             noop.append(seconds)
@@ -471,9 +473,9 @@ def scale(tmp, sizes, repeat):
         nb = new_nb(tmp, gw["pod_ports"])
         try:
             args = dict(gw, connection=nb.connection)
-            read_s, _ = median_of(lambda: bare_read(nb, gw), repeat)
+            read_s, _samples = median_of(lambda: bare_read(nb, gw), repeat)
             first, first_rss, noop, noop_rss = [], [], [], []
-            for _ in range(repeat):
+            for _run in range(repeat):
                 result, seconds, rss = module_with_rss(args)
                 assert result.get("changed") and not result.get("failed"), result.get("msg")
                 first.append(seconds)
@@ -483,8 +485,8 @@ def scale(tmp, sizes, repeat):
                 noop.append(seconds)
                 noop_rss.append(rss)
                 inprocess_absent(nb, gw)
-            inproc_first, _ = inprocess_reconcile(nb, gw)
-            inproc_noop, _ = inprocess_reconcile(nb, gw)
+            inproc_first, _plan = inprocess_reconcile(nb, gw)
+            inproc_noop, _plan = inprocess_reconcile(nb, gw)
             out.append({"pods": pods, "bare_read_s": read_s,
                         "module_first_s": statistics.median(first), "module_first_rss_mib": max(first_rss),
                         "module_noop_s": statistics.median(noop), "module_noop_rss_mib": max(noop_rss),

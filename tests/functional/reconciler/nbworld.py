@@ -105,7 +105,9 @@ def add_ports(nb, switch, names):
 
 def owned_rows(nb, key) -> dict:
     """This gateway's rows by table, in a comparable form (references shown by what they name)."""
-    ours = lambda r: py_map(r["external_ids"]).get("vpc-egress-gateway") == key  # noqa: E731
+
+    def ours(row):
+        return py_map(row["external_ids"]).get("vpc-egress-gateway") == key
     bfd = {r["_uuid"][1]: r for r in nb.select("BFD")}
     lsps = {r["_uuid"][1]: r["name"] for r in nb.select("Logical_Switch_Port")}
     out = {"BFD": [], "Logical_Router_Policy": [], "Port_Group": [], "Address_Set": []}

@@ -51,7 +51,7 @@ def doc_policies(section: str, gateway_hash: str) -> list[tuple]:
 def doc_bfd() -> list[dict]:
     rows, row = [], {}
     for line in doc_sections()["list bfd gateway2-bfd"] + ["_uuid : end"]:
-        key, _, value = (part.strip() for part in line.partition(":"))
+        key, _colon, value = (part.strip() for part in line.partition(":"))
         if key == "_uuid" and row:
             rows.append(row)
             row = {}
