@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Benchmark of the gateway reconciler (ovn_egress_gateway); run by `make bench` (hack/bench.sh).
 
