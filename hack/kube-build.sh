@@ -7,7 +7,6 @@
 # (deb-src for bookworm only there), so the system's apt sources and lists are never changed.
 # Prints the bin folder on its last line.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
 
 # bookworm's version; pinned so the cache key is known without asking the mirror.
 source_version=${KUBE_SOURCE_VERSION:-1.20.5+really1.20.2-1.1+deb12u1}

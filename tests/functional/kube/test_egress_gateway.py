@@ -157,10 +157,10 @@ def test_deploy_rerun_scale_status_remove(kube_cluster, kube_namespace, kube_ovn
     apps = client.AppsV1Api(kube_cluster.api_client())
     core = client.CoreV1Api(kube_cluster.api_client())
     for lookup in (lambda: custom.get_namespaced_custom_object("kubeovn.io", "v1", kube_namespace,
-                                                                "vpc-egress-gateways", "gateway1"),
+                                                               "vpc-egress-gateways", "gateway1"),
                    lambda: apps.read_namespaced_deployment("gateway1", kube_namespace),
                    lambda: custom.get_namespaced_custom_object("k8s.cni.cncf.io", "v1", kube_namespace,
-                                                                "network-attachment-definitions", "eth1"),
+                                                               "network-attachment-definitions", "eth1"),
                    lambda: custom.get_cluster_custom_object("kubeovn.io", "v1", "subnets", f"macvlan-{kube_namespace}")):
         with pytest.raises(ApiException) as gone:
             lookup()

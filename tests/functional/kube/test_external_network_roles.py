@@ -54,7 +54,7 @@ def test_external_subnet(kube_cluster, kube_namespace):
                     "gateway": "172.17.0.1", "excludeIps": ["172.17.0.2..172.17.0.10"]}
     assert recap(run_role(kube_cluster, "external_subnet", **args))["changed"] == 0
     bad = run_role(kube_cluster, "external_subnet", check=False, **{**args, "external_subnet_provider": "ovn",
-                                                                     "external_subnet_gateway": "172.17.0.254"})
+                                                                    "external_subnet_gateway": "172.17.0.254"})
     assert bad.returncode != 0 and "<nad name>.<nad namespace>" in bad.stdout
     assert subnet(kube_cluster, name)["spec"]["gateway"] == "172.17.0.1"
     run_role(kube_cluster, "external_subnet", **args, external_subnet_state="absent")

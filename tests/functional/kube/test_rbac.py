@@ -11,7 +11,7 @@ from kubernetes import client
 
 from kube_helpers import REPO, recap, run_collection_playbook
 from reconciler import nbworld
-from test_egress_gateway import kube_ovn_objects, manifest, playbook_vars  # noqa: F401  (fixture reuse)
+from test_egress_gateway import kube_ovn_objects, manifest, playbook_vars  # noqa: F401  (fixture reuse) pylint: disable=unused-import
 
 pytestmark = [pytest.mark.kube, pytest.mark.ovsdb, pytest.mark.slow]
 

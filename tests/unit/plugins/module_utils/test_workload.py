@@ -36,7 +36,7 @@ CTX = WorkloadContext(
 )
 
 
-def deployment(obj=GATEWAY1, ctx=CTX):
+def deployment(obj=GATEWAY1, ctx=CTX):  # obj is deep-copied: pylint: disable=dangerous-default-value
     return build_deployment(parse_gateway(copy.deepcopy(obj)), ctx)
 
 
@@ -249,7 +249,7 @@ SUBNETS = [
     {"metadata": {"name": "subnet1"}, "spec": {"cidrBlock": "10.17.0.0/16", "gateway": "10.17.0.1", "vpc": "ovn-cluster"}},
     {"metadata": {"name": "vpc1-net"}, "spec": {"cidrBlock": "192.168.0.0/24", "gateway": "192.168.0.1", "vpc": "vpc1"}},
     {"metadata": {"name": "macvlan1"}, "spec": {"cidrBlock": "172.17.0.0/16", "gateway": "172.17.0.1",
-                                              "provider": "eth1.default"}},
+                                                "provider": "eth1.default"}},
 ]
 
 
