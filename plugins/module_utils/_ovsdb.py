@@ -24,6 +24,7 @@ API (stable; only additive changes)::
         conn.has_column(t, c)           # bool
         conn.require(t, c, what)        # EgressGatewayError naming the OVN version needed
         conn.set_condition(t, clauses)  # monitor other rows of t (server-side), wait for them
+        conn.select(t, columns)         # one plain `select` outside the replica (large tables)
         conn.snapshot()                 # _nb_rows.Snapshot of what is monitored (lazy per table)
         conn.commit(build)              # build(txn, idl) fills one python-ovs Transaction;
                                         #   returns (status, txn) with status "success",
@@ -43,6 +44,7 @@ import os
 import time
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._ovs_json import use_fast_json
 
 try:
     import ovs.db.idl
@@ -146,8 +148,12 @@ class NbConnection:
         ovs.stream.Stream.ssl_set_certificate_file(self.certificate)
         ovs.stream.Stream.ssl_set_ca_cert_file(self.ca_cert)
 
-    def _fetch_schema(self, deadline):
-        """get_schema from the first remote that answers (any cluster member serves it)."""
+    def _ask(self, method, params, deadline, on_error_reply=None):
+        """One JSON-RPC request to the first remote that answers (any cluster member serves it).
+
+        ``on_error_reply(remote, stream)`` may raise for a reply that carries an error; otherwise
+        that reply is returned to the caller like any other.
+        """
         problems = []
         for remote in self.remotes:
             remaining_ms = max(1, int((deadline - time.monotonic()) * 1000))
@@ -163,21 +169,44 @@ class NbConnection:
                 problems.append(self._why(remote, error))
                 continue
             try:
-                error, reply = _request(stream, "get_schema", [DATABASE], deadline)
+                error, reply = _request(stream, method, params, deadline)
                 if error:
                     problems.append(self._why(remote, error))
                     continue
-                if reply.get("error") is not None:
-                    error, dbs = _request(stream, "list_dbs", [], deadline)
-                    dbs = [db for db in (dbs or {}).get("result") or [] if db != "_Server"]
-                    raise EgressGatewayError(
-                        f"{remote} is not an {DATABASE} database (it serves: {', '.join(dbs) or 'nothing'})",
-                        field="connection", value=self.remote)
-                return reply["result"]
+                if reply.get("error") is not None and on_error_reply is not None:
+                    on_error_reply(remote, stream)
+                return reply
             finally:
                 stream.close()
         raise EgressGatewayError(
             f"cannot reach the OVN Northbound database: {'; '.join(problems)}", field="connection", value=self.remote)
+
+    def _fetch_schema(self, deadline):
+        def not_northbound(remote, stream):
+            _error, dbs = _request(stream, "list_dbs", [], deadline)
+            dbs = [db for db in (dbs or {}).get("result") or [] if db != "_Server"]
+            raise EgressGatewayError(
+                f"{remote} is not an {DATABASE} database (it serves: {', '.join(dbs) or 'nothing'})",
+                field="connection", value=self.remote)
+
+        return self._ask("get_schema", [DATABASE], deadline, on_error_reply=not_northbound)["result"]
+
+    def select(self, table, columns, where=()):
+        """Rows of one ``select`` (a list of {column: OVSDB JSON value}), outside the replica.
+
+        For reads too large to replicate cheaply (every logical switch port of a big cluster):
+        the reply is decoded by the standard library's C JSON decoder. Any cluster member may
+        answer, so a row a follower does not have yet is missing until the next read.
+        """
+        deadline = time.monotonic() + self.timeout
+        op = {"op": "select", "table": table, "where": list(where), "columns": list(columns)}
+        reply = self._ask("transact", [DATABASE, op], deadline)
+        result = (reply.get("result") or [{}])[0]
+        problem = reply.get("error") or result.get("error")
+        if problem is not None:
+            raise EgressGatewayError(f"cannot read {table} at {self.remote}: {problem}",
+                                     field="connection", value=self.remote)
+        return result["rows"]
 
     def _why(self, remote, error):
         if error == "timed out":
@@ -209,6 +238,7 @@ class NbConnection:
 
     def connect(self):
         deadline = time.monotonic() + self.timeout
+        use_fast_json()
         self._setup_ssl()
         self.schema_json = self._fetch_schema(deadline)
         self.idl = ovs.db.idl.Idl(",".join(self.remotes), self._schema_helper(), leader_only=True)

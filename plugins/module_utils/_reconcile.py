@@ -15,14 +15,12 @@ PRIVATE to the collection: not a public API.
 from __future__ import annotations
 
 import dataclasses
-import time
 import uuid as uuidlib
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_rows import (
     PARENTS, Column, Snapshot, Want, converge, ref,
 )
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._ovsdb import DATABASE
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import (
     EXTERNAL_ID_GATEWAY, EXTERNAL_ID_VENDOR, PRIORITY_DROP, PRIORITY_LOCAL, PRIORITY_REROUTE, VENDOR, Gateway,
 )
@@ -85,60 +83,10 @@ def port_uuids(conn) -> dict:
     """{name: uuid} of every Logical_Switch_Port, read with ONE `select` of two columns.
 
     Port group members are uuids, so the pods' ports must be looked up by name. A python-ovs
-    replica costs about 50 us per row (10,000 ports: 0.5 s); a plain select of _uuid and name is
-    decoded by the C JSON decoder. Any member of a cluster answers it: a port that a follower
-    does not have yet is reported missing and added by the next run. An addition to the NB
-    connection layer (_ovsdb), kept here as the one read the reconciler does outside its replica.
+    replica costs about 50 us per row (10,000 ports: 0.5 s); a plain select does not.
     """
-    import ovs.jsonrpc
-    import ovs.stream
-
-    request = ovs.jsonrpc.Message.create_request("transact", [DATABASE, {
-        "op": "select", "table": "Logical_Switch_Port", "where": [], "columns": ["_uuid", "name"]}])
-    deadline = time.monotonic() + conn.timeout
-    problems = []
-    for remote in conn.remotes:
-        remaining_ms = max(1, int((deadline - time.monotonic()) * 1000))
-        error, stream = ovs.stream.Stream.open_block(ovs.stream.Stream.open(remote), remaining_ms)
-        if error:
-            problems.append(f"{remote}: error {error}")
-            continue
-        rpc = ovs.jsonrpc.Connection(stream)
-        try:
-            error, reply = _transact(rpc, request, deadline)
-        finally:
-            rpc.close()
-        if error or reply.error or "error" in reply.result[0]:
-            problems.append(f"{remote}: {error or reply.error or reply.result[0]}")
-            continue
-        return {row["name"]: uuidlib.UUID(row["_uuid"][1]) for row in reply.result[0]["rows"]}
-    raise EgressGatewayError(f"cannot read the logical switch ports at {conn.remote}: {'; '.join(problems)}",
-                             field="connection", value=conn.remote)
-
-
-def _transact(rpc, request, deadline):
-    """python-ovs jsonrpc request/reply with a deadline (Connection.transact_block has none)."""
-    import errno
-
-    import ovs.poller
-
-    error = rpc.send(request)
-    while not error:
-        rpc.run()
-        error, reply = rpc.recv()
-        if reply is not None and reply.id == request.id:
-            return 0, reply
-        if error not in (0, errno.EAGAIN):
-            return error, None
-        error = 0
-        if time.monotonic() >= deadline:
-            return "timed out", None
-        poller = ovs.poller.Poller()
-        rpc.wait(poller)
-        rpc.recv_wait(poller)
-        poller.timer_wait(max(1, int((deadline - time.monotonic()) * 1000)))
-        poller.block()
-    return error, None
+    return {row["name"]: uuidlib.UUID(row["_uuid"][1])
+            for row in conn.select("Logical_Switch_Port", ["_uuid", "name"])}
 
 
 def with_ports(snapshot, lsp_uuids: dict):

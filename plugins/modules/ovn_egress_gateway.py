@@ -222,7 +222,6 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError, run_module
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module import argument_spec, connect, result
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._ovs_json import use_fast_json
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._reconcile import (
     Target, monitored_tables, reconcile,
 )
@@ -303,7 +302,6 @@ def run(module):
     else:
         targets = [target_of(params)]
     tables, conditions = monitored_tables(targets)
-    use_fast_json()
     with connect(module, tables, conditions=conditions,
                  optional_columns={"Logical_Router_Policy": ["bfd_sessions"]}) as conn:
         outcome = reconcile(conn, targets, check_mode=module.check_mode)
