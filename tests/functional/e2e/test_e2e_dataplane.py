@@ -194,20 +194,3 @@ def test_remove_leaves_no_rows_and_traffic_takes_the_normal_path(egress_world):
     assert world.sources() == {NODE_EXTERNAL_IP}
     for gw in ("g1", "g2"):
         assert "VEG-MASQUERADE" not in run("iptables-save", "-t", "nat", netns=world.gateways[gw])
-
-
-def test_without_sentinel_ovn_keeps_the_last_session_up(egress_world):
-    """Why the sentinel exists (docs/bfd.md): OVN 25.03 processes BFD timeouts only when some BFD
-    packet arrives. With no sentinel and every responder dead, a session stays `up`. If a future
-    OVN fixes this, this test fails and the sentinel becomes optional."""
-    world = egress_world
-    world.deploy(gateway_spec(), sentinel=False)
-    try:
-        world.dp.wait_bfd({G1: "up", G2: "up"})
-        assert SENTINEL_IP not in world.dp.bfd_status()
-        kill_bfdd(world, "g1")
-        kill_bfdd(world, "g2")
-        time.sleep(5)
-        assert "up" in world.dp.bfd_status().values(), world.dp.bfd_status()
-    finally:
-        world.deploy(gateway_spec(), state="absent", sentinel=False)
