@@ -38,13 +38,14 @@ python-ovs by path and never appears in messages.
 """
 from __future__ import annotations
 
+import codecs
 import errno
 import json
 import os
 import time
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._ovs_json import use_fast_json
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._ovs_json import FastParser, use_fast_json
 
 try:
     import ovs.db.idl
@@ -355,11 +356,13 @@ def _strerror(error):
 def _request(stream, method, params, deadline):
     """One JSON-RPC request/reply on a python-ovs stream (unix/tcp/ssl), with a deadline.
 
-    The reply is parsed with the standard library's C json (python-ovs' pure-Python parser takes
-    tens of milliseconds on the NB schema, a large part of a module run).
+    The end of the reply is found incrementally (FastParser) and the reply decoded once with the
+    standard library's C json: python-ovs' pure-Python parser takes tens of milliseconds on the
+    NB schema, and re-decoding a growing buffer would be quadratic on a large select.
     """
     out = json.dumps({"method": method, "params": params, "id": method}).encode()
-    received = b""
+    text_of = codecs.getincrementaldecoder("utf-8")()
+    parser = FastParser()
     while True:
         if out:
             sent = stream.send(out)
@@ -371,16 +374,18 @@ def _request(stream, method, params, deadline):
             error, data = stream.recv(1 << 16)
             if error == 0 and not data:
                 return errno.ECONNRESET, None
-            if error == 0:
-                received += data
-                try:
-                    reply = json.loads(received)
-                except ValueError:   # not all of it yet
-                    reply = None
-                if isinstance(reply, dict) and reply.get("id") == method:
-                    return 0, reply
-            elif error != errno.EAGAIN:
+            if error not in (0, errno.EAGAIN):
                 return error, None
+            text = text_of.decode(data) if error == 0 else ""
+            while text:
+                text = text[parser.feed(text):]
+                if parser.is_done():
+                    reply = parser.finish()
+                    if isinstance(reply, str):      # not JSON
+                        return reply, None
+                    if isinstance(reply, dict) and reply.get("id") == method:
+                        return 0, reply
+                    parser = FastParser()           # another message (e.g. an echo): skip it
         if time.monotonic() >= deadline:
             return "timed out", None
         poller = ovs.poller.Poller()
