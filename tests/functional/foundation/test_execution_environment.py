@@ -8,17 +8,7 @@ import tarfile
 
 import yaml
 
-from support.ansible import REPO, ansible_env
-
-
-def _pins(path):
-    pins = {}
-    for line in path.read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            name, version = line.split("==")
-            pins[name.lower()] = version
-    return pins
+from support.ansible import REPO, ansible_env, requirement_pins
 
 
 def test_ansible_builder_create_writes_a_complete_context_offline(tmp_path):
@@ -34,13 +24,13 @@ def test_ansible_builder_create_writes_a_complete_context_offline(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
     containerfile = (context / "Containerfile").read_text()
-    wanted_core = _pins(REPO / "requirements.txt")["ansible-core"]
+    wanted_core = requirement_pins(REPO / "requirements.txt")["ansible-core"]
     assert f"ansible-core=={wanted_core}" in containerfile
     assert "ansible-galaxy collection install" in containerfile
     assert "introspect.py introspect" in containerfile
 
     build = context / "_build"
-    assert _pins(build / "requirements.txt") == _pins(REPO / "meta" / "ee-requirements.txt")
+    assert requirement_pins(build / "requirements.txt") == requirement_pins(REPO / "meta" / "ee-requirements.txt")
     bindep = (build / "bindep.txt").read_text()
     for package in ("frr", "iptables-nft [platform:rpm]", "iproute [platform:rpm]"):
         assert package in bindep

@@ -9,23 +9,13 @@ import subprocess
 import yaml
 from packaging.specifiers import SpecifierSet
 
-from support.ansible import REPO, ansible_env
-
-
-def _pins(path):
-    pins = {}
-    for line in path.read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            name, version = line.split("==")
-            pins[name.lower()] = version
-    return pins
+from support.ansible import REPO, ansible_env, requirement_pins
 
 
 def test_every_requirements_list_uses_the_development_pins():
-    dev = _pins(REPO / "requirements.txt")
+    dev = requirement_pins(REPO / "requirements.txt")
     for path in (REPO / "meta" / "ee-requirements.txt", REPO / "tests" / "unit" / "requirements.txt"):
-        pins = _pins(path)
+        pins = requirement_pins(path)
         assert pins, path
         assert {name: dev.get(name) for name in pins} == pins, path
     ee = yaml.safe_load((REPO / "execution-environment.yml").read_text())["dependencies"]
@@ -35,7 +25,7 @@ def test_every_requirements_list_uses_the_development_pins():
 
 def test_pinned_ansible_core_satisfies_requires_ansible():
     requires = yaml.safe_load((REPO / "meta" / "runtime.yml").read_text())["requires_ansible"]
-    assert _pins(REPO / "requirements.txt")["ansible-core"] in SpecifierSet(requires)
+    assert requirement_pins(REPO / "requirements.txt")["ansible-core"] in SpecifierSet(requires)
 
 
 def _state():

@@ -69,3 +69,14 @@ def run_playbook(playbook: str | os.PathLike, *args: str, extra_vars: dict | Non
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed (rc={proc.returncode})\n{proc.stdout}\n{proc.stderr}")
     return proc
+
+
+def requirement_pins(path: str | os.PathLike) -> dict:
+    """{package (lower case): version} of a pinned requirements file (`name==version` lines)."""
+    pins = {}
+    for line in pathlib.Path(path).read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, version = line.split("==")
+            pins[name.lower()] = version
+    return pins
