@@ -9,6 +9,9 @@ packages=(
   iptables frr iproute2 ethtool procps
   # kube-apiserver harness (built from Debian's source package, see hack/kube-build.sh)
   etcd-server etcd-client golang-go rsync make dpkg-dev golang-github-modern-go-reflect2-dev
+  # the real node of the Kubernetes tests (kubelet/kube-scheduler are built like the apiserver),
+  # the CNI plugins its pods' net1 uses (macvlan), and the gateway image's root filesystem
+  containerd runc containernetworking-plugins mmdebstrap
   # fetching Debian packages for the OVN 25.03 private root, building the EE context
   openssl ca-certificates xz-utils zstd binutils python3-venv
   # ansible-test sanity runs shellcheck on the shell scripts
