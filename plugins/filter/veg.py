@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: kubeovn.egress_gateway contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters exposing the VpcEgressGateway model (module_utils/_spec.py) to roles and playbooks.
+"""Filters exposing the VpcEgressGateway model (module_utils/_crd.py, _gateway.py, _desired_rows.py) to roles and playbooks.
 
 veg_spec   the validated object with every CRD default (apiVersion/kind/metadata/spec)
 veg_names  the names Kube-OVN derives: key, hash, port group, address sets, Deployment, labels
@@ -14,7 +14,8 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import desired_rows, parse_gateway
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import parse_gateway
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._desired_rows import desired_rows
 
 
 def _parse(obj, namespace, name):

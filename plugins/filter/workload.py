@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: kubeovn.egress_gateway contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters exposing the gateway workload (module_utils/_workload.py) to the egress_gateway role.
+"""Filters exposing the gateway workload (module_utils/_deployment.py, _discovery.py,
+_gateway_status.py, _vpc_bfd_port.py) to the egress_gateway role.
 
 veg_workload            Deployment, router, BFD port and policy subnet CIDRs from the Vpc and Subnets
 veg_needs_update        Kube-OVN's update rule (generate-hash annotation or replicas differ)
@@ -22,9 +23,11 @@ import time
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils import _workload
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils import (
+    _deployment, _discovery, _gateway_status, _vpc_bfd_port,
+)
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import parse_gateway
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import parse_gateway
 
 
 def _call(what, func, *args):
@@ -39,50 +42,50 @@ def _gateway(obj):
 
 
 def veg_workload(obj, vpc, subnets, image, owner_uid="", runtime="agent"):
-    return _call("egress gateway workload", _workload.workload_plan, _gateway(obj), vpc or {}, subnets or [],
+    return _call("egress gateway workload", _discovery.workload_plan, _gateway(obj), vpc or {}, subnets or [],
                  image, owner_uid or "", runtime)
 
 
 def veg_needs_update(existing, desired):
-    return _workload.needs_update(existing or None, desired)
+    return _deployment.needs_update(existing or None, desired)
 
 
 def veg_deployment_ready(deployment):
-    return _workload.deployment_is_ready(deployment or None)
+    return _gateway_status.deployment_is_ready(deployment or None)
 
 
 def veg_instances(pods, external_provider):
-    return _call("gateway pods", _workload.pod_instances, pods or [], external_provider)
+    return _call("gateway pods", _gateway_status.pod_instances, pods or [], external_provider)
 
 
 def veg_pod_ports(obj, namespaces, pods, subnets):
-    return _workload.pod_ports(_gateway(obj), namespaces or [], pods or [], subnets or [])
+    return _discovery.pod_ports(_gateway(obj), namespaces or [], pods or [], subnets or [])
 
 
 def veg_status(obj, instances, deployment, existing=None):
     gateway = _gateway(obj)
-    status = _workload.gateway_status(gateway, instances or [], deployment or None)
+    status = _gateway_status.gateway_status(gateway, instances or [], deployment or None)
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    status["conditions"] = _workload.merge_conditions((existing or {}).get("conditions"), status["conditions"], now)
+    status["conditions"] = _gateway_status.merge_conditions((existing or {}).get("conditions"), status["conditions"], now)
     return status
 
 
 def veg_status_table(obj, status, wide=True):
     gateway = _gateway(obj)
-    return _workload.status_table([{"name": gateway.name, "vpc": gateway.vpc_name, "bfd": gateway.bfd.enabled,
-                                    "external_subnet": gateway.external_subnet, "status": status}], wide=wide)
+    return _gateway_status.status_table([{"name": gateway.name, "vpc": gateway.vpc_name, "bfd": gateway.bfd.enabled,
+                                          "external_subnet": gateway.external_subnet, "status": status}], wide=wide)
 
 
-def veg_bfd_port_chassis(nodes, node_selector=None, limit=_workload.BFD_PORT_DEFAULT_NODES):
-    return _call("VPC BFD port", _workload.bfd_port_chassis, nodes or [], node_selector or None, int(limit))
+def veg_bfd_port_chassis(nodes, node_selector=None, limit=_vpc_bfd_port.BFD_PORT_DEFAULT_NODES):
+    return _call("VPC BFD port", _vpc_bfd_port.bfd_port_chassis, nodes or [], node_selector or None, int(limit))
 
 
 def veg_bfd_port_networks(ip):
-    return _call("VPC BFD port", _workload.bfd_port_networks, ip)
+    return _call("VPC BFD port", _vpc_bfd_port.bfd_port_networks, ip)
 
 
 def veg_nb_connection(service):
-    return _call("OVN NB connection", _workload.nb_connection_from_service, service)
+    return _call("OVN NB connection", _discovery.nb_connection_from_service, service)
 
 
 class FilterModule:

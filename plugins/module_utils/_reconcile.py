@@ -21,7 +21,7 @@ from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common imp
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_rows import (
     PARENTS, Column, Snapshot, Want, converge, ref,
 )
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import (
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._gateway import (
     EXTERNAL_ID_GATEWAY, EXTERNAL_ID_VENDOR, PRIORITY_DROP, PRIORITY_LOCAL, PRIORITY_REROUTE, VENDOR, Gateway,
 )
 

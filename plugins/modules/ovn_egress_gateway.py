@@ -225,9 +225,8 @@ from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._reconcile import (
     Target, monitored_tables, reconcile,
 )
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import (
-    desired_rows, parse_gateway, parse_identity,
-)
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import parse_gateway, parse_identity
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._desired_rows import desired_rows
 
 INSTANCE_OPTIONS = dict(
     name=dict(type="str", required=True),

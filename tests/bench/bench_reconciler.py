@@ -120,7 +120,8 @@ def inprocess_reconcile(nb, gw, check=False):
     from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._ovsdb import NbConnection
     from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._reconcile import (
         Target, monitored_tables, reconcile)
-    from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import desired_rows, parse_gateway
+    from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import parse_gateway
+    from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._desired_rows import desired_rows
 
     start = time.perf_counter()
     parsed = parse_gateway(gw["spec"])
@@ -137,7 +138,7 @@ def inprocess_absent(nb, gw):
     from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._ovsdb import NbConnection
     from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._reconcile import (
         Target, monitored_tables, reconcile)
-    from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import parse_gateway
+    from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import parse_gateway
 
     targets = [Target(parse_gateway(gw["spec"]), None, gw["bfd_port"])]
     tables, conditions = monitored_tables(targets)
@@ -155,7 +156,7 @@ def bare_read(nb, gw):
     import ovs.stream
 
     from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._reconcile import Target, monitored_tables
-    from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import parse_gateway
+    from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import parse_gateway
 
     tables, conditions = monitored_tables([Target(parse_gateway(gw["spec"]), {}, gw["bfd_port"])])
     start = time.perf_counter()
@@ -189,7 +190,8 @@ def bare_read(nb, gw):
 
 def raw_transaction_ops(nb, gw):
     """The same rows as the module writes, as one OVSDB transact request (no engine, no checks)."""
-    from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import desired_rows, parse_gateway
+    from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import parse_gateway
+    from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._desired_rows import desired_rows
 
     rows = desired_rows(parse_gateway(gw["spec"]), gw["router"], gw["bfd_port"], gw["instances"], gw["pod_ports"],
                         {}, {})
@@ -292,7 +294,8 @@ def nbctl_rows(gw):
     tail, update head, update tail, nexthops of the BFD sessions the row references or None).
     A create is head + [bfd_sessions=...] + tail; an update is update head + [uuid] + update tail
     + [bfd_sessions=...]; update head None: rewrite the row (destroy + create by name)."""
-    from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import desired_rows, parse_gateway
+    from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import parse_gateway
+    from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._desired_rows import desired_rows
 
     rows = desired_rows(parse_gateway(gw["spec"]), gw["router"], gw["bfd_port"], gw["instances"], gw["pod_ports"],
                         {}, {})

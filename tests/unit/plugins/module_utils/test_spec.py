@@ -8,9 +8,9 @@ import hashlib
 
 import pytest
 
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import (
-    Bfd, desired_rows, node_port_group, parse_gateway,
-)
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import parse_gateway
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._desired_rows import desired_rows, node_port_group
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._gateway import Bfd
 
 GATEWAY1_YAML = """
 apiVersion: kubeovn.io/v1

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import desired_rows, parse_gateway
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import parse_gateway
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._desired_rows import desired_rows
 from ansible_collections.kubeovn.egress_gateway.tests.unit.plugins.module_utils.invalid_gateways import (
     CASES, GOOD_GATEWAY, GOOD_INPUTS,
 )

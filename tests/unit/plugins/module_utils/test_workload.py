@@ -9,11 +9,11 @@ import json
 import pytest
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._spec import parse_gateway
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._workload import (
-    HASH_ANNOTATION, RUNTIMES, WorkloadContext, build_deployment, deployment_is_ready, gateway_status,
-    generate_hash, needs_update, pod_instances, status_table,
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import parse_gateway
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._deployment import (
+    HASH_ANNOTATION, RUNTIMES, WorkloadContext, build_deployment, generate_hash, needs_update,
 )
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._gateway_status import deployment_is_ready, gateway_status, pod_instances, status_table
 
 GATEWAY1 = {
     "apiVersion": "kubeovn.io/v1", "kind": "VpcEgressGateway",
@@ -239,10 +239,11 @@ def test_status_and_table():
 
 # --- selectors, subnets, VPC, NB service, BFD port chassis ------------------------------------
 
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._workload import (  # noqa: E402
-    bfd_port_chassis, bfd_port_networks, merge_conditions, nb_connection_from_service, pod_ports,
-    policy_subnet_cidrs, workload_plan,
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._discovery import (  # noqa: E402
+    nb_connection_from_service, pod_ports, policy_subnet_cidrs, workload_plan,
 )
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._gateway_status import merge_conditions  # noqa: E402
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._vpc_bfd_port import bfd_port_chassis, bfd_port_networks  # noqa: E402
 
 SUBNETS = [
     {"metadata": {"name": "ovn-default"}, "spec": {"cidrBlock": "10.16.0.0/16", "gateway": "10.16.0.1"}},

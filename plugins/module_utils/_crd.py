@@ -1,0 +1,268 @@
+# -*- coding: utf-8 -*-
+# Copyright: kubeovn.egress_gateway contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Parse a VpcEgressGateway (what a user would ``kubectl apply``, or a bare spec) into the model.
+
+Exactly the fields of Kube-OVN v1.14's CRD (kube-ovn-behaviour.md §1.9), its CRD/CEL rules with
+the defaults applied, and what OVN needs on top of them (names that cannot inject match syntax,
+consistent address families, no duplicate addresses). Pure Python, no I/O.
+
+PRIVATE to the collection: not a public API.
+"""
+from __future__ import annotations
+
+import re
+
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._address import ip_list, parse_ip_block
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._fields import (
+    DNS1123_LABEL, Fields, check_name, check_type, fail, label_key, label_value, string_list,
+)
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._gateway import (
+    API_VERSION, BFD_INTERVAL_MAX, DEFAULT_NAMESPACE, KIND, NODE_SELECTOR_OPERATORS, REPLICAS_MAX,
+    SELECTOR_OPERATORS, TRAFFIC_POLICIES, Bfd, Gateway, LabelSelector, NodeSelectorTerm, Policy, Requirement, Selector,
+)
+
+
+# CRD pattern of spec.prefix.
+_PREFIX = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*[-.]?$")
+_IMAGE = re.compile(r"^[^\s\x00-\x1f\x7f]+$")
+_INTEGER = re.compile(r"^-?[0-9]+$")
+
+
+SPEC_FIELDS = ("vpc", "replicas", "prefix", "image", "internalSubnet", "externalSubnet", "internalIPs",
+               "externalIPs", "bfd", "selectors", "policies", "trafficPolicy", "nodeSelector")
+
+
+def _requirements(value, path, operators) -> tuple[Requirement, ...]:
+    out = []
+    for i, item in enumerate(check_type(value, path, list)):
+        item_path = f"{path}[{i}]"
+        fields = Fields(item, item_path, ("key", "operator", "values"))
+        key = label_key(fields.get("key", (str,), required=True), fields.sub("key"))
+        operator = fields.get("operator", (str,), required=True)
+        if operator not in operators:
+            fail(fields.sub("operator"), operator, f"must be one of {', '.join(operators)}")
+        values = string_list(fields.get("values", (list,), []), fields.sub("values"), label_value)
+        if operator in ("In", "NotIn") and not values:
+            fail(fields.sub("values"), list(values), f"operator {operator} needs at least one value")
+        if operator in ("Exists", "DoesNotExist") and values:
+            fail(fields.sub("values"), list(values), f"operator {operator} takes no values")
+        if operator in ("Gt", "Lt") and (len(values) != 1 or not _INTEGER.match(values[0])):
+            fail(fields.sub("values"), list(values), f"operator {operator} needs exactly one integer value")
+        out.append(Requirement(key, operator, values))
+    return tuple(out)
+
+
+def _match_labels(value, path) -> tuple[tuple[str, str], ...]:
+    check_type(value, path, dict)
+    return tuple(sorted(
+        (label_key(k, f"{path}.{k}"), label_value(v, f"{path}.{k}")) for k, v in value.items()
+    ))
+
+
+def label_selector(value, path, what) -> LabelSelector:
+    fields = Fields(value, path, ("matchLabels", "matchExpressions"))
+    selector = LabelSelector(
+        _match_labels(fields.get("matchLabels", (dict,), {}), fields.sub("matchLabels")),
+        _requirements(fields.get("matchExpressions", (list,), []), fields.sub("matchExpressions"),
+                      SELECTOR_OPERATORS),
+    )
+    if not selector.match_labels and not selector.match_expressions:
+        # CRD rule: size(self.matchLabels) != 0 || size(self.matchExpressions) != 0
+        fail(path, value, f"each {what} selector must have at least one matchLabels or matchExpressions")
+    return selector
+
+
+def _selectors(value, path) -> tuple[Selector, ...]:
+    out = []
+    for i, item in enumerate(check_type(value, path, list)):
+        item_path = f"{path}[{i}]"
+        fields = Fields(item, item_path, ("namespaceSelector", "podSelector"))
+        ns = fields.get("namespaceSelector", (dict,))
+        pod = fields.get("podSelector", (dict,))
+        if ns is None and pod is None:
+            fail(item_path, item, "a selector needs a namespaceSelector or a podSelector")
+        out.append(Selector(
+            None if ns is None else label_selector(ns, fields.sub("namespaceSelector"), "namespace"),
+            None if pod is None else label_selector(pod, fields.sub("podSelector"), "pod"),
+        ))
+    return tuple(out)
+
+
+def _policies(value, path) -> tuple[Policy, ...]:
+    out = []
+    for i, item in enumerate(check_type(value, path, list)):
+        item_path = f"{path}[{i}]"
+        fields = Fields(item, item_path, ("snat", "ipBlocks", "subnets"))
+        snat = fields.get("snat", (bool,), False)
+        blocks = string_list(fields.get("ipBlocks", (list,), []), fields.sub("ipBlocks"),
+                             lambda v, p: parse_ip_block(v, p)[1])
+        subnets = string_list(fields.get("subnets", (list,), []), fields.sub("subnets"), check_name)
+        if not blocks and not subnets:
+            # CRD rule: size(self.ipBlocks) != 0 || size(self.subnets) != 0
+            fail(item_path, item, "each policy must have at least one ipBlock or subnet")
+        out.append(Policy(snat, blocks, subnets))
+    return tuple(out)
+
+
+def _node_selector(value, path) -> tuple[NodeSelectorTerm, ...]:
+    out = []
+    for i, item in enumerate(check_type(value, path, list)):
+        item_path = f"{path}[{i}]"
+        fields = Fields(item, item_path, ("matchLabels", "matchExpressions", "matchFields"))
+        term = NodeSelectorTerm(
+            _match_labels(fields.get("matchLabels", (dict,), {}), fields.sub("matchLabels")),
+            _requirements(fields.get("matchExpressions", (list,), []), fields.sub("matchExpressions"),
+                          NODE_SELECTOR_OPERATORS),
+            _requirements(fields.get("matchFields", (list,), []), fields.sub("matchFields"),
+                          NODE_SELECTOR_OPERATORS),
+        )
+        if not (term.match_labels or term.match_expressions or term.match_fields):
+            fail(item_path, item, "an empty node selector term selects no node; set matchLabels, "
+                 "matchExpressions or matchFields")
+        out.append(term)
+    return tuple(out)
+
+
+def _bfd(value, path) -> Bfd:
+    fields = Fields(value, path, ("enabled", "minRX", "minTX", "multiplier"))
+    defaults = Bfd()
+
+    def interval(key, default):
+        number = fields.get(key, (int,), default)
+        if not 1 <= number <= BFD_INTERVAL_MAX:
+            fail(fields.sub(key), number, f"must be between 1 and {BFD_INTERVAL_MAX}")
+        return number
+
+    return Bfd(
+        enabled=fields.get("enabled", (bool,), False),
+        min_rx=interval("minRX", defaults.min_rx),
+        min_tx=interval("minTX", defaults.min_tx),
+        multiplier=interval("multiplier", defaults.multiplier),
+    )
+
+
+def _parse_spec(spec, name: str, namespace: str, path: str = "spec") -> Gateway:
+    fields = Fields(spec, path, SPEC_FIELDS)
+
+    def optional_name(key):
+        value = fields.get(key, (str,), "")
+        return check_name(value, fields.sub(key)) if value else ""
+
+    replicas = fields.get("replicas", (int,), 1)
+    if not 0 <= replicas <= REPLICAS_MAX:
+        fail(fields.sub("replicas"), replicas, f"must be between 0 and {REPLICAS_MAX}")
+    prefix = fields.get("prefix", (str,), "")
+    if prefix and not _PREFIX.match(prefix):
+        fail(fields.sub("prefix"), prefix,
+             "must be lower-case letters, digits, '-' and '.', optionally ending in '-' or '.'")
+    if len(prefix + name) > 253:
+        fail(fields.sub("prefix"), prefix,
+             f"with the name the Deployment name is {len(prefix + name)} characters long; at most 253 are allowed")
+    image = fields.get("image", (str,), "")
+    if image and not _IMAGE.match(image):
+        fail(fields.sub("image"), image, "must be an image reference without whitespace")
+    traffic_policy = fields.get("trafficPolicy", (str,), "Cluster")
+    if traffic_policy not in TRAFFIC_POLICIES:
+        fail(fields.sub("trafficPolicy"), traffic_policy, f"must be one of {', '.join(TRAFFIC_POLICIES)}")
+
+    internal_ips = ip_list(fields.get("internalIPs", (list,), []), fields.sub("internalIPs"))
+    external_ips = ip_list(fields.get("externalIPs", (list,), []), fields.sub("externalIPs"))
+    for label, ips in (("internalIPs", internal_ips), ("externalIPs", external_ips)):
+        # CRD rule: size(self.<x>IPs) == 0 || size(self.<x>IPs) >= self.replicas
+        if ips and len(ips) < replicas:
+            fail(fields.sub(label), list(ips), f"has {len(ips)} entries but replicas is {replicas}; "
+                 "give at least one address per replica")
+    internal_set = {a for e in internal_ips for a in e.split(",")}
+    for i, entry in enumerate(external_ips):
+        for address in entry.split(","):
+            if address in internal_set:
+                fail(f"{fields.sub('externalIPs')}[{i}]", entry, f"address {address} is also in internalIPs")
+
+    selectors = _selectors(fields.get("selectors", (list,), []), fields.sub("selectors"))
+    policies = _policies(fields.get("policies", (list,), []), fields.sub("policies"))
+    if not selectors and not policies:
+        # CRD rule: size(self.policies) != 0 || size(self.selectors) != 0
+        fail(path, {"policies": fields.value.get("policies"), "selectors": fields.value.get("selectors")},
+             "a gateway must have at least one policy or selector")
+
+    return Gateway(
+        name=name,
+        namespace=namespace,
+        vpc=optional_name("vpc"),
+        replicas=replicas,
+        prefix=prefix,
+        image=image,
+        internal_subnet=optional_name("internalSubnet"),
+        external_subnet=check_name(fields.get("externalSubnet", (str,), required=True), fields.sub("externalSubnet")),
+        internal_ips=internal_ips,
+        external_ips=external_ips,
+        bfd=_bfd(fields.get("bfd", (dict,), {}), fields.sub("bfd")),
+        selectors=selectors,
+        policies=policies,
+        traffic_policy=traffic_policy,
+        node_selector=_node_selector(fields.get("nodeSelector", (list,), []), fields.sub("nodeSelector")),
+    )
+
+
+def _load_text(obj):
+    """A YAML/JSON text (as a user would kubectl apply) becomes a mapping."""
+    import yaml  # PyYAML ships with ansible-core; imported late so the model itself stays dependency-light
+
+    try:
+        return yaml.safe_load(obj)
+    except yaml.YAMLError as exc:
+        problem = " ".join(str(exc).split())
+        raise EgressGatewayError(f"spec: is not valid YAML: {problem} (got {obj!r})", field="spec", value=obj) from exc
+
+
+def parse_gateway(obj, namespace: str | None = None, name: str | None = None) -> Gateway:
+    """Validate a VpcEgressGateway and apply the CRD defaults.
+
+    ``obj`` is the object a user would ``kubectl apply`` (apiVersion/kind/metadata/spec, as a
+    mapping or YAML text) or a bare spec; ``name``/``namespace`` name a bare spec, and must agree
+    with metadata when both are given. The namespace defaults to ``default``.
+    """
+    if isinstance(obj, str):
+        obj = _load_text(obj)
+    check_type(obj, "spec", dict)
+    if "spec" in obj or "apiVersion" in obj or "kind" in obj or "metadata" in obj:
+        fields = Fields(obj, "", ("apiVersion", "kind", "metadata", "spec", "status"))
+        api_version = fields.get("apiVersion", (str,), API_VERSION)
+        if api_version != API_VERSION:
+            fail("apiVersion", api_version, f"must be {API_VERSION}")
+        kind = fields.get("kind", (str,), KIND)
+        if kind != KIND:
+            fail("kind", kind, f"must be {KIND}")
+        metadata = fields.get("metadata", (dict,), {})
+        meta_name = metadata.get("name")
+        meta_namespace = metadata.get("namespace")
+        if name is not None and meta_name is not None and name != meta_name:
+            fail("metadata.name", meta_name, f"disagrees with the name given ({name!r})")
+        if namespace is not None and meta_namespace is not None and namespace != meta_namespace:
+            fail("metadata.namespace", meta_namespace, f"disagrees with the namespace given ({namespace!r})")
+        name = meta_name if meta_name is not None else name
+        namespace = meta_namespace if meta_namespace is not None else namespace
+        name_path, namespace_path = "metadata.name", "metadata.namespace"
+        spec = fields.get("spec", (dict,), required=True)
+    else:
+        name_path, namespace_path = "name", "namespace"
+        spec = obj
+    if name is None:
+        fail(name_path, name, "is required")
+    # The name is also a label value (ovn.kubernetes.io/vpc-egress-gateway=<name>): at most 63.
+    check_name(name, name_path, max_len=63)
+    namespace = DEFAULT_NAMESPACE if namespace is None else namespace
+    check_name(namespace, namespace_path, pattern=DNS1123_LABEL, max_len=63, what="a DNS-1123 label")
+    return _parse_spec(spec, name, namespace)
+
+
+def parse_identity(namespace: str | None = None, name: str | None = None) -> Gateway:
+    """Only a gateway's identity (names, ownership), for removing it without its spec."""
+    if name is None:
+        fail("name", name, "is required")
+    check_name(name, "name", max_len=63)
+    namespace = DEFAULT_NAMESPACE if namespace is None else namespace
+    check_name(namespace, "namespace", pattern=DNS1123_LABEL, max_len=63, what="a DNS-1123 label")
+    return Gateway(name=name, namespace=namespace, external_subnet="")

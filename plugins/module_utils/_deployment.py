@@ -1,0 +1,295 @@
+# -*- coding: utf-8 -*-
+# Copyright: kubeovn.egress_gateway contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The gateway's Deployment, exactly as Kube-OVN v1.14 builds it.
+
+Pure Python, no I/O (kube-ovn-behaviour.md §1.4). ``build_deployment`` returns
+the Deployment exactly as ``reconcileVpcEgressGatewayWorkload`` lays it out - name
+``<prefix><name>``, labels, required node affinity from ``nodeSelector`` (matchLabels as ``In``
+expressions, keys sorted), required pod anti-affinity on its own labels, the Multus / logical
+switch / ip_pool / routes annotations, the privileged init container, the ``gateway`` container
+or, with BFD, the ``bfdd`` container that replaces it, RollingUpdate 1/0, grace period 0 - with
+one deliberate difference by default: the init container and the BFD responder run this
+collection's agent (``playbooks/agent.yml``, role ``gateway_agent``) instead of Kube-OVN's
+scripts, with the same environment (``RUNTIMES``; ``kube-ovn`` gives Kube-OVN's commands).
+``generate_hash``/``needs_update`` are Kube-OVN's update rule.
+
+PRIVATE to the collection: not a public API.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from dataclasses import dataclass
+
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._address import parse_ip_block
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._gateway import FAMILIES, Gateway
+
+
+HASH_ANNOTATION = "ovn.kubernetes.io/generate-hash"
+NETWORKS_ANNOTATION = "k8s.v1.cni.cncf.io/networks"
+LOGICAL_SWITCH_ANNOTATION = "ovn.kubernetes.io/logical_switch"
+OVN_PROVIDER = "ovn"
+VOLUME = "usr-local-sbin"
+VOLUME_PATH = "/usr/local/sbin"
+NOBODY = 65534
+
+
+# What runs in the pod. "agent": this collection's agent playbook (playbooks/agent.yml, role
+# gateway_agent) from the collection's execution-environment image, as the init container and,
+# with BFD, as the BFD responder (FRR bfdd, GATEWAY_AGENT_NETWORK=false). "kube-ovn": Kube-OVN's
+# own scripts from Kube-OVN's image (init-vpc-egress-gateway.sh, OpenBFDD), exactly as v1.14.
+AGENT_PLAYBOOK = "ansible-playbook -i localhost, -c local kubeovn.egress_gateway.agent"
+RUNTIMES = {
+    "agent": {
+        "init": ("sh", "-c", AGENT_PLAYBOOK),
+        "bfdd": ("sh", "-c", AGENT_PLAYBOOK + " && exec sleep infinity"),
+        "bfdd_env": ({"name": "GATEWAY_AGENT_NETWORK", "value": "false"},),
+        "startup_probe": ("pgrep", "-x", "bfdd"),
+        "health_probe": ("pgrep", "-x", "bfdd"),
+    },
+    "kube-ovn": {
+        "init": ("bash", "/kube-ovn/init-vpc-egress-gateway.sh"),
+        "bfdd": ("bash", "/kube-ovn/start-bfdd.sh"),
+        "bfdd_env": (),
+        "startup_probe": ("bash", "/kube-ovn/bfdd-prestart.sh"),
+        "health_probe": ("bfdd-control", "status"),
+    },
+}
+
+
+def _split_ips(text: str | None) -> dict:
+    """Kube-OVN's SplitStringIP: "v4", "v6" or "v4,v6" -> {4: ..., 6: ...} (missing families absent)."""
+    out = {}
+    for part in (text or "").split(","):
+        part = part.strip()
+        if part:
+            out[parse_ip_block(part, "gateway")[0]] = part
+    return out
+
+
+def _family(cidr: str) -> int:
+    return parse_ip_block(cidr, "cidr")[0]
+
+
+@dataclass(frozen=True)
+class WorkloadContext:
+    """What the Deployment needs besides the gateway's spec, read from the cluster.
+
+    ``internal_subnet``/``internal_gateway``: the internal Subnet's name and ``spec.gateway``;
+    ``external_provider``/``external_gateway``: the external Subnet's ``spec.provider``
+    (``<nad>.<nadNamespace>``) and ``spec.gateway``; ``bfd_ip``: the VPC's ``spec.bfdPort.ip``
+    when BFD is enabled; ``snat_cidrs``/``forward_cidrs``: the policies' ipBlocks and subnet
+    CIDRs with and without SNAT; ``owner_uid``: the VpcEgressGateway's uid when it exists in the
+    API; ``runtime``: what runs in the pod (a key of ``RUNTIMES``).
+    """
+
+    @property
+    def commands(self) -> dict:
+        if self.runtime not in RUNTIMES:
+            raise EgressGatewayError(f"runtime must be one of {', '.join(RUNTIMES)}", field="runtime",
+                                     value=self.runtime)
+        return RUNTIMES[self.runtime]
+
+    image: str
+    internal_subnet: str
+    internal_gateway: str
+    external_provider: str
+    external_gateway: str
+    bfd_ip: str = ""
+    snat_cidrs: tuple = ()
+    forward_cidrs: tuple = ()
+    owner_uid: str = ""
+    runtime: str = "agent"
+
+    @property
+    def nad(self) -> tuple[str, str]:
+        """(namespace, name) of the NetworkAttachmentDefinition behind the external provider."""
+        return nad_of(self.external_provider)
+
+
+def nad_of(provider: str) -> tuple[str, str]:
+    """(namespace, name) of the NetworkAttachmentDefinition of a Subnet provider ``<nad>.<namespace>``."""
+    name, dot, namespace = provider.partition(".")
+    if not dot or not name or not namespace:
+        raise EgressGatewayError(
+            f"external subnet provider {provider!r} is not <nad>.<namespace>; "
+            "a VPC egress gateway needs a Multus NetworkAttachmentDefinition provider",
+            field="external_provider", value=provider)
+    return namespace, name
+
+
+def _route_annotations(gateway: Gateway, ctx: WorkloadContext) -> dict:
+    internal_gw = _split_ips(ctx.internal_gateway)
+    external_gw = _split_ips(ctx.external_gateway)
+    internal_routes = []
+    for af, ip in sorted(_split_ips(ctx.bfd_ip).items()) if gateway.bfd.enabled else ():
+        # the VPC BFD port, so the gateway can hold BFD sessions with it
+        if af in internal_gw:
+            internal_routes.append({"dst": f"{ip}/{32 if af == 4 else 128}", "gw": internal_gw[af]})
+    for cidr in sorted(set(ctx.snat_cidrs) | set(ctx.forward_cidrs), key=lambda c: (_family(c), c)):
+        if _family(cidr) in internal_gw:
+            internal_routes.append({"dst": cidr, "gw": internal_gw[_family(cidr)]})
+    external_routes = [{"dst": dst, "gw": external_gw[af]}
+                       for af, dst in ((4, "0.0.0.0/0"), (6, "::/0")) if af in external_gw]
+    out = {}
+    if internal_routes:
+        out[f"{OVN_PROVIDER}.kubernetes.io/routes"] = json.dumps(internal_routes, separators=(",", ":"))
+    if external_routes:
+        out[f"{ctx.external_provider}.kubernetes.io/routes"] = json.dumps(external_routes, separators=(",", ":"))
+    return out
+
+
+def init_env(ctx: WorkloadContext) -> list:
+    """INTERNAL_GATEWAY_IPVn, EXTERNAL_GATEWAY_IPVn, NO_SNAT_SOURCES_IPVn for each family the
+    internal subnet has a gateway in (vegContainerEnv)."""
+    internal_gw = _split_ips(ctx.internal_gateway)
+    external_gw = _split_ips(ctx.external_gateway)
+    env = []
+    for af in FAMILIES:
+        if af not in internal_gw:
+            continue
+        if af not in external_gw:
+            raise EgressGatewayError(
+                f"the internal subnet has an IPv{af} gateway ({internal_gw[af]}) but the external "
+                f"subnet has none (spec.gateway {ctx.external_gateway!r})",
+                field="externalSubnet.spec.gateway", value=ctx.external_gateway)
+        sources = sorted(c for c in set(ctx.forward_cidrs) if _family(c) == af)
+        env += [{"name": f"INTERNAL_GATEWAY_IPV{af}", "value": internal_gw[af]},
+                {"name": f"EXTERNAL_GATEWAY_IPV{af}", "value": external_gw[af]},
+                {"name": f"NO_SNAT_SOURCES_IPV{af}", "value": ",".join(sources)}]
+    return env
+
+
+def _node_affinity(gateway: Gateway) -> dict | None:
+    if not gateway.node_selector:
+        return None
+    terms = []
+    for term in gateway.node_selector:
+        expressions = [{"key": key, "operator": "In", "values": [value]}
+                       for key, value in sorted(term.match_labels)]
+        expressions += [r.to_dict() for r in term.match_expressions]
+        out = {}
+        if expressions:
+            out["matchExpressions"] = expressions
+        if term.match_fields:
+            out["matchFields"] = [r.to_dict() for r in term.match_fields]
+        terms.append(out)
+    return {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": terms}}
+
+
+def _volume_mounts() -> list:
+    return [{"name": VOLUME, "mountPath": VOLUME_PATH}]
+
+
+def _gateway_container(image: str) -> dict:
+    return {
+        "name": "gateway", "image": image, "imagePullPolicy": "IfNotPresent",
+        "command": ["sleep", "infinity"],
+        "securityContext": {"privileged": False, "runAsUser": NOBODY,
+                            "capabilities": {"add": ["NET_ADMIN", "NET_RAW"], "drop": ["ALL"]}},
+        "volumeMounts": _volume_mounts(),
+    }
+
+
+def _bfdd_container(gateway: Gateway, ctx: WorkloadContext) -> dict:
+    def probe(command, **timing):
+        return {"exec": {"command": list(command)}, **timing}
+
+    bfd = gateway.bfd
+    return {
+        "name": "bfdd", "image": ctx.image, "imagePullPolicy": "IfNotPresent",
+        "command": list(ctx.commands["bfdd"]),
+        "env": [
+            {"name": "POD_IPS", "valueFrom": {"fieldRef": {"fieldPath": "status.podIPs"}}},
+            {"name": "BFD_PEER_IPS", "value": ctx.bfd_ip},
+            {"name": "BFD_MIN_TX", "value": str(bfd.min_tx)},
+            {"name": "BFD_MIN_RX", "value": str(bfd.min_rx)},
+            {"name": "BFD_MULTI", "value": str(bfd.multiplier)},
+            *[dict(e) for e in ctx.commands["bfdd_env"]],
+        ],
+        "startupProbe": probe(ctx.commands["startup_probe"], initialDelaySeconds=1, failureThreshold=1),
+        "livenessProbe": probe(ctx.commands["health_probe"], initialDelaySeconds=1, periodSeconds=5),
+        "readinessProbe": probe(ctx.commands["health_probe"], initialDelaySeconds=3, periodSeconds=3,
+                                failureThreshold=1),
+        "securityContext": {"privileged": False, "runAsUser": NOBODY,
+                            "capabilities": {"add": ["NET_ADMIN", "NET_BIND_SERVICE", "NET_RAW"], "drop": ["ALL"]}},
+        "volumeMounts": _volume_mounts(),
+    }
+
+
+def build_deployment(gateway: Gateway, ctx: WorkloadContext) -> dict:
+    """The gateway's Deployment, with ``ovn.kubernetes.io/generate-hash`` set."""
+    if not ctx.image:
+        raise EgressGatewayError("no image: set spec.image or the role's default image",
+                                 field="spec.image", value=ctx.image)
+    if gateway.bfd.enabled and not ctx.bfd_ip:
+        raise EgressGatewayError(f"spec.bfd.enabled is true but VPC {gateway.vpc_name} has no BFD port IP "
+                                 "(Vpc spec.bfdPort); Kube-OVN reports VpcBfdPortNotEnabled",
+                                 field="spec.bfd.enabled", value=True)
+    nad_namespace, nad_name = ctx.nad
+    labels = dict(gateway.labels)
+    annotations = _route_annotations(gateway, ctx)
+    annotations[NETWORKS_ANNOTATION] = f"{nad_namespace}/{nad_name}"
+    annotations[LOGICAL_SWITCH_ANNOTATION] = ctx.internal_subnet
+    if gateway.internal_ips:
+        annotations["ovn.kubernetes.io/ip_pool"] = ";".join(gateway.internal_ips)
+    if gateway.external_ips:
+        annotations[f"{ctx.external_provider}.kubernetes.io/ip_pool"] = ";".join(gateway.external_ips)
+
+    container = _bfdd_container(gateway, ctx) if gateway.bfd.enabled else _gateway_container(ctx.image)
+    affinity = {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+        {"labelSelector": {"matchLabels": labels}, "topologyKey": "kubernetes.io/hostname"}]}}
+    node_affinity = _node_affinity(gateway)
+    if node_affinity:
+        affinity["nodeAffinity"] = node_affinity
+    metadata = {"name": gateway.deployment_name, "namespace": gateway.namespace, "labels": labels}
+    if ctx.owner_uid:
+        metadata["ownerReferences"] = [{"apiVersion": "kubeovn.io/v1", "kind": "VpcEgressGateway",
+                                        "name": gateway.name, "uid": ctx.owner_uid,
+                                        "controller": True, "blockOwnerDeletion": True}]
+    deployment = {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": metadata,
+        "spec": {
+            "replicas": gateway.replicas,
+            "selector": {"matchLabels": labels},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}},
+            "template": {
+                "metadata": {"labels": labels, "annotations": annotations},
+                "spec": {
+                    "terminationGracePeriodSeconds": 0,
+                    "initContainers": [{
+                        "name": "init", "image": ctx.image, "imagePullPolicy": "IfNotPresent",
+                        "command": list(ctx.commands["init"]), "env": init_env(ctx),
+                        "securityContext": {"privileged": True},
+                        "volumeMounts": _volume_mounts(),
+                    }],
+                    "containers": [container],
+                    "volumes": [{"name": VOLUME, "emptyDir": {}}],
+                    "affinity": affinity,
+                },
+            },
+        },
+    }
+    metadata["annotations"] = {HASH_ANNOTATION: generate_hash(deployment)}
+    return deployment
+
+
+def generate_hash(deployment: dict) -> str:
+    """sha256 of the Deployment without replicas and annotations, first 12 hex digits."""
+    stripped = copy.deepcopy(deployment)
+    stripped.get("spec", {}).pop("replicas", None)
+    stripped.get("metadata", {}).pop("annotations", None)
+    text = json.dumps(stripped, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def needs_update(existing: dict | None, desired: dict) -> bool:
+    """Kube-OVN's rule: write the Deployment when it is missing, or replicas or the hash differ."""
+    if not existing:
+        return True
+    have_hash = ((existing.get("metadata") or {}).get("annotations") or {}).get(HASH_ANNOTATION)
+    want_hash = desired["metadata"]["annotations"][HASH_ANNOTATION]
+    return have_hash != want_hash or (existing.get("spec") or {}).get("replicas") != desired["spec"]["replicas"]

@@ -1,0 +1,161 @@
+# -*- coding: utf-8 -*-
+# Copyright: kubeovn.egress_gateway contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Resolving a gateway against the cluster objects the API returned (kube-ovn-behaviour.md §1.3,
+§1.4): the pods its selectors match, its policy subnets' CIDRs, the NB Service, and the
+workload plan (Deployment, router, BFD port) from its Vpc and Subnets.
+
+Pure Python, no I/O. PRIVATE to the collection: not a public API.
+"""
+from __future__ import annotations
+
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._deployment import (
+    LOGICAL_SWITCH_ANNOTATION, WorkloadContext, build_deployment, nad_of,
+)
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._gateway import DEFAULT_VPC, Gateway
+
+
+def _requirement_matches(requirement, labels: dict) -> bool:
+    present = requirement.key in labels
+    if requirement.operator == "In":
+        return present and labels[requirement.key] in requirement.values
+    if requirement.operator == "NotIn":
+        return not present or labels[requirement.key] not in requirement.values
+    if requirement.operator == "Exists":
+        return present
+    return not present  # DoesNotExist
+
+
+def selector_matches(selector, labels: dict | None) -> bool:
+    """A LabelSelector of the spec model against an object's labels; ``None`` selects everything."""
+    if selector is None:
+        return True
+    labels = labels or {}
+    return (all(labels.get(k) == v for k, v in selector.match_labels)
+            and all(_requirement_matches(r, labels) for r in selector.match_expressions))
+
+
+def subnet_vpcs(subnets: list) -> dict:
+    """Subnet name -> its VPC (``spec.vpc``, Kube-OVN's default VPC when empty)."""
+    return {s["metadata"]["name"]: (s.get("spec") or {}).get("vpc") or DEFAULT_VPC for s in subnets}
+
+
+def pod_ports(gateway: Gateway, namespaces: list, pods: list, subnets: list) -> list:
+    """Logical switch ports ``<pod>.<namespace>`` of the pods the gateway's selectors match.
+
+    As Kube-OVN: a pod matches a selector when its namespace matches ``namespaceSelector`` and
+    its labels ``podSelector`` (a missing one matches all); host-network pods, pods without an
+    allocated address, pods of finished or deleted pods and pods of another VPC are skipped.
+    """
+    if not gateway.selectors:
+        return []
+    namespace_labels = {n["metadata"]["name"]: n["metadata"].get("labels") or {} for n in namespaces}
+    vpc_of = subnet_vpcs(subnets)
+    ports = set()
+    for pod in pods:
+        metadata, spec, status = pod.get("metadata") or {}, pod.get("spec") or {}, pod.get("status") or {}
+        annotations = metadata.get("annotations") or {}
+        if spec.get("hostNetwork") or metadata.get("deletionTimestamp"):
+            continue
+        if status.get("phase") in ("Succeeded", "Failed"):
+            continue
+        if annotations.get("ovn.kubernetes.io/allocated") != "true":
+            continue
+        switch = annotations.get(LOGICAL_SWITCH_ANNOTATION)
+        if vpc_of.get(switch, gateway.vpc_name) != gateway.vpc_name:
+            continue
+        namespace = metadata.get("namespace")
+        if namespace not in namespace_labels:
+            continue
+        for selector in gateway.selectors:
+            if (selector_matches(selector.namespace_selector, namespace_labels[namespace])
+                    and selector_matches(selector.pod_selector, metadata.get("labels"))):
+                ports.add(f"{metadata['name']}.{namespace}")
+                break
+    return sorted(ports)
+
+
+def policy_subnet_cidrs(gateway: Gateway, subnets: list) -> dict:
+    """Subnet name -> cidrBlock for every subnet the policies name; a missing one is an error."""
+    by_name = {s["metadata"]["name"]: s for s in subnets}
+    out = {}
+    for p, policy in enumerate(gateway.policies):
+        for s, name in enumerate(policy.subnets):
+            cidr = ((by_name.get(name) or {}).get("spec") or {}).get("cidrBlock")
+            if not cidr:
+                raise EgressGatewayError(f"spec.policies[{p}].subnets[{s}]: Subnet {name!r} not found "
+                                         "(or it has no cidrBlock)", field=f"spec.policies[{p}].subnets[{s}]",
+                                         value=name)
+            out[name] = cidr
+    return out
+
+
+def policy_cidrs(gateway: Gateway, subnet_cidrs: dict) -> tuple[list, list]:
+    """(SNAT sources, forward sources): ipBlocks and subnet CIDRs of the policies, by SNAT flag."""
+    snat, forward = set(), set()
+    for policy in gateway.policies:
+        target = snat if policy.snat else forward
+        target.update(policy.ip_blocks)
+        for name in policy.subnets:
+            target.update(c for c in subnet_cidrs[name].split(",") if c)
+    return sorted(snat), sorted(forward)
+
+
+def nb_connection_from_service(service: dict | None) -> str:
+    """``tcp:<clusterIP>:<port>`` of Kube-OVN's ``ovn-nb`` Service."""
+    spec = (service or {}).get("spec") or {}
+    ip = spec.get("clusterIP")
+    ports = spec.get("ports") or []
+    if not ip or ip == "None" or not ports:
+        raise EgressGatewayError("no OVN NB connection given and the cluster's ovn-nb Service has no "
+                                 "cluster IP and port; set the NB connection explicitly",
+                                 field="nb_connection", value=None)
+    port = next((p["port"] for p in ports if p.get("name") in ("ovn-nb", "nb")), ports[0]["port"])
+    host = f"[{ip}]" if ":" in ip else ip
+    return f"tcp:{host}:{port}"
+
+
+def _subnet_named(subnets: list, name: str, field: str) -> dict:
+    for subnet in subnets:
+        if subnet["metadata"]["name"] == name:
+            return subnet.get("spec") or {}
+    raise EgressGatewayError(f"{field}: Subnet {name!r} not found", field=field, value=name)
+
+
+def workload_plan(gateway: Gateway, vpc: dict | None, subnets: list, image: str, owner_uid: str = "",
+                  runtime: str = "agent") -> dict:
+    """Everything the role needs from the cluster's Vpc and Subnets: the Deployment, the router,
+    the BFD port and the policy subnets' CIDRs (Kube-OVN's validation of §1.4 included)."""
+    vpc = vpc or {}
+    vpc_spec, vpc_status = vpc.get("spec") or {}, vpc.get("status") or {}
+    internal_name = gateway.internal_subnet or vpc_status.get("defaultLogicalSwitch") or ""
+    if not internal_name:
+        raise EgressGatewayError(f"spec.internalSubnet is empty and VPC {gateway.vpc_name} reports no "
+                                 "status.defaultLogicalSwitch", field="spec.internalSubnet", value="")
+    internal = _subnet_named(subnets, internal_name, "spec.internalSubnet")
+    external = _subnet_named(subnets, gateway.external_subnet, "spec.externalSubnet")
+    bfd_port = vpc_spec.get("bfdPort") or {}
+    bfd_ip = bfd_port.get("ip", "") if bfd_port.get("enabled") else ""
+    for label, ips in (("internalIPs", gateway.internal_ips), ("externalIPs", gateway.external_ips)):
+        if ips and len(ips) < gateway.replicas:
+            raise EgressGatewayError(f"spec.{label}: {len(ips)} addresses for {gateway.replicas} replicas",
+                                     field=f"spec.{label}", value=list(ips))
+    cidrs = policy_subnet_cidrs(gateway, subnets)
+    snat, forward = policy_cidrs(gateway, cidrs)
+    ctx = WorkloadContext(
+        image=gateway.image or image, internal_subnet=internal_name,
+        internal_gateway=internal.get("gateway", ""), external_provider=external.get("provider", ""),
+        external_gateway=external.get("gateway", ""), bfd_ip=bfd_ip, snat_cidrs=tuple(snat),
+        forward_cidrs=tuple(forward), owner_uid=owner_uid, runtime=runtime,
+    )
+    return {
+        "deployment": build_deployment(gateway, ctx),
+        "router": vpc_status.get("router") or gateway.vpc_name,
+        "bfd_port": (vpc_status.get("bfdPort") or {}).get("name") or gateway.default_bfd_port,
+        "bfd_ip": bfd_ip,
+        "internal_subnet": internal_name,
+        "external_provider": ctx.external_provider,
+        "nad": "/".join(nad_of(ctx.external_provider)),
+        "subnet_cidrs": cidrs,
+    }
