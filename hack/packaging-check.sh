@@ -36,6 +36,50 @@ print(f"packaging: ok tarball holds only the collection ({len(names)} entries, "
       f"{sum(n.startswith('playbooks/') and n.endswith('.yml') for n in names)} playbooks)")
 PY
 
+# What Galaxy and Automation Hub run on every upload: galaxy-importer on the built tarball, offline
+# (an unreachable proxy). It must report no ERROR: metadata (galaxy.yml), ansible-doc of every
+# module and filter, requires_ansible. Switched off here, and why:
+# - run_ansible_test: it runs ansible-test sanity in a container (none here); the sanity stage runs
+#   ansible-test sanity itself, with every test.
+# - run_ansible_lint: the lint stage runs the same ansible-lint (production profile, offline) with
+#   kubernetes.core on the path; galaxy-importer's own run lacks the dependencies (its warnings are
+#   unresolvable kubernetes.core modules) and stops at a fixed 180 s, which a loaded 2-core machine
+#   exceeds.
+importer=$work/importer
+mkdir -p "$importer/tmp"
+cat >"$importer/galaxy-importer.cfg" <<EOF
+[galaxy-importer]
+run_ansible_test = False
+run_ansible_lint = False
+ansible_local_tmp = $importer/tmp
+EOF
+(cd "$importer" && GALAXY_IMPORTER_CONFIG=$importer/galaxy-importer.cfg http_proxy=http://127.0.0.1:9 \
+  https_proxy=http://127.0.0.1:9 "$repo/.venv/bin/python" -m galaxy_importer.main "$tarball") >"$importer/log" 2>&1 \
+  || { cat "$importer/log"; echo "packaging: galaxy-importer failed" >&2; exit 1; }
+if grep -Eq '^(ERROR|CRITICAL)' "$importer/log" || ! grep -q 'Importer processing completed successfully' "$importer/log"; then
+  grep -E '^(ERROR|CRITICAL|WARNING)' "$importer/log" >&2
+  echo "packaging: galaxy-importer reported errors on $(basename "$tarball")" >&2
+  exit 1
+fi
+.venv/bin/python - "$importer/importer_result.json" "$importer/log" <<'PY'
+import json, sys
+result = json.load(open(sys.argv[1]))
+docs = {(c["content_type"], c["content_name"]): c for c in result["docs_blob"]["contents"]}
+plugins = [key for key in docs if key[0] in ("module", "filter")]
+# the filter files themselves (veg.py, workload.py) are listed too, without documentation of their own
+documented = {key for key in plugins if docs[key].get("doc_strings")}
+undocumented = sorted(f"{t} {n}" for t, n in set(plugins) - documented if (t, n) not in
+                      {("filter", "veg"), ("filter", "workload")})
+public = sorted(n for t, n in documented if t == "filter"
+                and not docs[(t, n)]["doc_strings"]["doc"]["short_description"].startswith("Private:"))
+if undocumented or public != ["veg_names", "veg_rows", "veg_spec"]:
+    sys.exit(f"packaging: galaxy-importer docs wrong: undocumented {undocumented}, public filters {public}")
+warnings = sum(line.startswith("WARNING") for line in open(sys.argv[2]))
+print(f"packaging: ok galaxy-importer passed with no error ({sum(t == 'module' for t, _ in documented)} modules "
+      f"and {sum(t == 'filter' for t, _ in documented)} filters documented, public filters {', '.join(public)}; "
+      f"requires_ansible {result['requires_ansible']}; {warnings} warning(s))")
+PY
+
 # A collections path that has the dependencies but not this collection.
 collections=$work/collections
 mkdir -p "$collections/ansible_collections"

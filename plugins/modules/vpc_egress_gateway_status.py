@@ -18,7 +18,7 @@ description:
 version_added: 0.1.0
 author: kubeovn.egress_gateway contributors (@kubeovn)
 extends_documentation_fragment:
-  - kubernetes.core.k8s_auth_options
+  - kubeovn.egress_gateway.k8s_auth
 options:
   name:
     description: Name of the VpcEgressGateway.

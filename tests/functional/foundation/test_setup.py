@@ -8,24 +8,42 @@ import subprocess
 
 import yaml
 from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 
-from support.ansible import REPO, ansible_env, requirement_pins
+from support.ansible import REPO, ansible_env, requirement_pins, requirement_ranges
 
 
 def test_every_requirements_list_uses_the_development_pins():
     dev = requirement_pins(REPO / "requirements.txt")
-    for path in (REPO / "meta" / "ee-requirements.txt", REPO / "tests" / "unit" / "requirements.txt"):
-        pins = requirement_pins(path)
-        assert pins, path
-        assert {name: dev.get(name) for name in pins} == pins, path
+    pins = requirement_pins(REPO / "tests" / "unit" / "requirements.txt")
+    assert pins and {name: dev.get(name) for name in pins} == pins
     ee = yaml.safe_load((REPO / "execution-environment.yml").read_text())["dependencies"]
     assert ee["ansible_core"]["package_pip"] == f"ansible-core=={dev['ansible-core']}"
     assert ee["ansible_runner"]["package_pip"] == f"ansible-runner=={dev['ansible-runner']}"
 
 
+def test_collection_requirements_are_ranges_that_hold_the_tested_versions():
+    """meta/ee-requirements.txt: ranges (a user's site may have other versions), each with a floor
+    and a ceiling, and the versions the tests run with (requirements.txt) inside them."""
+    dev = requirement_pins(REPO / "requirements.txt")
+    ranges = requirement_ranges(REPO / "meta" / "ee-requirements.txt")
+    assert {"kubernetes", "ovs", "netaddr", "pyroute2"} <= set(ranges)
+    for name, specifier in ranges.items():
+        operators = {spec.operator for spec in specifier}
+        assert "==" not in operators and ">=" in operators and "<" in operators, (name, str(specifier))
+        assert dev[name] in specifier, (name, dev[name], str(specifier))
+
+
 def test_pinned_ansible_core_satisfies_requires_ansible():
+    """requires_ansible: its floor is the ansible-core line the tests run (the oldest tested), and
+    no older than what the content uses (`meta: end_role` needs 2.18)."""
     requires = yaml.safe_load((REPO / "meta" / "runtime.yml").read_text())["requires_ansible"]
-    assert requirement_pins(REPO / "requirements.txt")["ansible-core"] in SpecifierSet(requires)
+    pinned = requirement_pins(REPO / "requirements.txt")["ansible-core"]
+    assert pinned in SpecifierSet(requires)
+    floor = next(Version(s.version) for s in SpecifierSet(requires) if s.operator == ">=")
+    assert (floor.major, floor.minor) == Version(pinned).release[:2]
+    uses_end_role = any("end_role" in p.read_text() for p in (REPO / "roles").glob("*/tasks/*.yml"))
+    assert not uses_end_role or floor >= Version("2.18")
 
 
 def _state():

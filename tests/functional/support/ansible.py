@@ -80,3 +80,16 @@ def requirement_pins(path: str | os.PathLike) -> dict:
             name, version = line.split("==")
             pins[name.lower()] = version
     return pins
+
+
+def requirement_ranges(path: str | os.PathLike) -> dict:
+    """{package (lower case): SpecifierSet} of a requirements file with version ranges."""
+    from packaging.requirements import Requirement  # pylint: disable=import-outside-toplevel
+
+    ranges = {}
+    for line in pathlib.Path(path).read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            requirement = Requirement(line)
+            ranges[requirement.name.lower()] = requirement.specifier
+    return ranges
