@@ -7,6 +7,8 @@ packages=(
   openvswitch-switch openvswitch-common
   # gateway agent: NAT backend, BFD responder, traffic tools for the namespace tests
   iptables frr iproute2 ethtool procps
+  # gateway agent: the SNAT record (ulogd2's conntrack events as JSON); conntrack ends test flows
+  ulogd2 ulogd2-json conntrack
   # kube-apiserver harness (built from Debian's source package, see hack/kube-build.sh)
   etcd-server etcd-client golang-go rsync make dpkg-dev golang-github-modern-go-reflect2-dev
   # the real node of the Kubernetes tests (kubelet/kube-scheduler are built like the apiserver),
