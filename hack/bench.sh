@@ -29,6 +29,13 @@ bench_failover() {
 # (tests/bench/bench_nb.py).
 bench_nb() { .venv/bin/python tests/bench/bench_nb.py --runs "${BENCH_NB_RUNS:-5}"; }
 
+# SNAT record: CPU and memory of gateway_snat_log's recorder (+ ulogd2) at 1,000 new SNAT'd flows/s
+# against ulogd2 alone (tests/bench/bench_snat_log.py; build/bench/snat_log.json and snat_log.md).
+bench_snat_log() {
+  .venv/bin/python tests/bench/bench_snat_log.py --rate "${BENCH_SNAT_RATE:-1000}" \
+    --seconds "${BENCH_SNAT_SECONDS:-10}" --runs "${BENCH_SNAT_RUNS:-3}"
+}
+
 mapfile -t all_sections < <(declare -F | awk '$3 ~ /^bench_/ {sub(/^bench_/, "", $3); print $3}')
 sections=("$@")
 [ ${#sections[@]} -gt 0 ] || sections=("${all_sections[@]}")

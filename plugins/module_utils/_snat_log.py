@@ -1,0 +1,229 @@
+# -*- coding: utf-8 -*-
+# Copyright: kubeovn.egress_gateway contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The SNAT record process of a gateway instance: configuration and process, by pid.
+
+PRIVATE to the collection: not a public API.
+
+The record itself is ``_snat_record.py`` (stdlib only, ulogd2 underneath). This file validates
+the options, copies that program into the instance's state directory (default
+``/run/kubeovn-egress-gateway/snat-log/<netns>``: ``snat_record.py``, ``snat_log.pid``,
+``snat_log.err``, ulogd2's ``ulogd.conf`` and ``ulogd.log``) and starts it inside the namespace
+(entered, never created). It counts as running only when the pid in the pid file runs that copy
+with the wanted arguments; otherwise it is (re)started. Start returns once ulogd2's conntrack
+event socket is subscribed, so no flow after the module returned is missed. Stop is by that pid;
+the recorder stops its ulogd, and a ulogd left behind (the recorder was SIGKILLed) is stopped by
+its pid too.
+"""
+from __future__ import annotations
+
+import inspect
+import ipaddress
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils import _snat_record
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils import _bfdd
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._bfdd import read_file
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._netlink import entered, netns_identity
+
+DEFAULT_STATE_ROOT = "/run/kubeovn-egress-gateway/snat-log"
+START_TIMEOUT = 10.0
+STOP_TIMEOUT = 5.0
+NETLINK_NETFILTER = 12
+
+
+def default_state_dir(netns):
+    """Named like bfdd's, under its own root."""
+    return os.path.join(DEFAULT_STATE_ROOT, os.path.basename(_bfdd.default_state_dir(netns)))
+
+
+def paths(state_dir):
+    return {
+        "dir": state_dir,
+        "program": os.path.join(state_dir, "snat_record.py"),
+        "pidfile": os.path.join(state_dir, "snat_log.pid"),
+        "err": os.path.join(state_dir, "snat_log.err"),
+        "ulogd_conf": os.path.join(state_dir, "ulogd.conf"),
+        "ulogd_log": os.path.join(state_dir, "ulogd.log"),
+        "output": os.path.join(state_dir, "snat.jsonl"),
+    }
+
+
+def _cidrs(values, field):
+    out = []
+    for index, value in enumerate(values or []):
+        try:
+            out.append(str(ipaddress.ip_network(str(value), strict=False)))
+        except ValueError as exc:
+            raise EgressGatewayError(f"{field}[{index}]: {value!r} is not an IPv4/IPv6 address or CIDR",
+                                     field=f"{field}[{index}]", value=value) from exc
+    return out
+
+
+def record_arguments(params, output, work_dir):
+    """The recorder's command-line options (without the program) from the module's options."""
+    rate, burst = params.get("rate_limit") or 0, params.get("burst")
+    if not isinstance(rate, (int, float)) or rate < 0:
+        raise EgressGatewayError(f"rate_limit: {rate!r} must be a number of flows per second >= 0 (0: no limit)",
+                                 field="rate_limit", value=rate)
+    if not isinstance(burst, int) or burst < 1:
+        raise EgressGatewayError(f"burst: {burst!r} must be an integer >= 1", field="burst", value=burst)
+    args = ["--output", output, "--ulogd", params["ulogd"], "--work-dir", work_dir,
+            "--rate-limit", f"{float(rate):g}", "--burst", str(burst)]
+    for index, protocol in enumerate(params.get("protocols") or []):
+        if protocol not in _snat_record.PROTOCOLS.values():
+            raise EgressGatewayError(f"protocols[{index}]: {protocol!r} is not one of "
+                                     f"{', '.join(_snat_record.PROTOCOLS.values())}", field=f"protocols[{index}]",
+                                     value=protocol)
+        args += ["--protocol", protocol]
+    for cidr in _cidrs(params.get("sources"), "sources"):
+        args += ["--source", cidr]
+    for cidr in _cidrs(params.get("destinations"), "destinations"):
+        args += ["--destination", cidr]
+    for event in params.get("events") or []:
+        args += ["--event", event]
+    if params.get("instance"):
+        args += ["--instance", params["instance"]]
+    return args
+
+
+def _cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            argv = [a.decode() for a in handle.read().split(b"\0")[:-1]]
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            zombie = handle.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return None if zombie else argv
+
+
+def running(state):
+    """(pid, argv) of the recorder started from this state dir's program, or (None, None)."""
+    text = read_file(state["pidfile"])
+    if not text or not text.strip().isdigit():
+        return None, None
+    pid = int(text.strip())
+    argv = _cmdline(pid)
+    if not argv or state["program"] not in argv[:3]:
+        return None, None
+    return pid, argv
+
+
+def _children(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as handle:
+            return [int(p) for p in handle.read().split()]
+    except FileNotFoundError:
+        return []
+
+
+def _subscribed(pid):
+    """True when a child of pid (ulogd) holds a NETLINK_NETFILTER socket joined to groups."""
+    for child in _children(pid):
+        try:
+            inodes = {os.readlink(f"/proc/{child}/fd/{fd}")[8:-1] for fd in os.listdir(f"/proc/{child}/fd")}
+            with open(f"/proc/{child}/net/netlink", encoding="ascii") as handle:
+                rows = [line.split() for line in handle.readlines()[1:]]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if any(int(row[1]) == NETLINK_NETFILTER and int(row[3], 16) and row[9] in inodes for row in rows):
+            return True
+    return False
+
+
+def start(netns, state, argv):
+    with open(state["err"], "a", encoding="utf-8") as err, entered(netns):
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,  # pylint: disable=consider-using-with
+                                stderr=err, start_new_session=True, close_fds=True)
+    with open(state["pidfile"], "w", encoding="ascii") as handle:
+        handle.write(f"{proc.pid}\n")
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise EgressGatewayError(f"the SNAT recorder exited (rc={proc.returncode}): "
+                                     f"{(read_file(state['err']) or '').strip()[-500:]}")
+        if _subscribed(proc.pid):
+            return proc.pid
+        time.sleep(0.02)
+    raise EgressGatewayError(f"ulogd did not subscribe to conntrack events within {START_TIMEOUT} s; "
+                             f"see {state['err']} and {state['ulogd_log']}")
+
+
+def _wait_gone(pid, argv):
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while _cmdline(pid) == argv:
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            deadline += STOP_TIMEOUT
+        time.sleep(0.02)
+
+
+def stop(state):
+    pid, argv = running(state)
+    if pid is None:
+        return False
+    children = [(child, _cmdline(child)) for child in _children(pid)]
+    os.kill(pid, signal.SIGTERM)
+    _wait_gone(pid, argv)
+    for child, child_argv in children:
+        if child_argv and _cmdline(child) == child_argv:
+            os.kill(child, signal.SIGTERM)
+            _wait_gone(child, child_argv)
+    return True
+
+
+def reconcile(netns, params, check_mode=False):
+    """present / absent / restarted; returns the module result."""
+    state = paths(params.get("state_dir") or default_state_dir(netns))
+    output = params.get("output") or state["output"]
+    result = {"state_dir": state["dir"], "output": output, "pid": None}
+    pid, have_argv = running(state)
+
+    if params["state"] == "absent":
+        have_program = read_file(state["program"])
+        result["changed"] = pid is not None or have_program is not None
+        result["diff"] = {"before": " ".join(have_argv or []), "after": ""}
+        if result["changed"] and not check_mode:
+            stop(state)
+            for name in ("program", "pidfile", "err", "ulogd_conf", "ulogd_log"):
+                if os.path.exists(state[name]):
+                    os.unlink(state[name])
+        return result
+
+    if netns is not None:
+        with entered(netns):  # fails now, before writing, when the namespace is missing
+            pass
+    if not shutil.which(params["ulogd"]):
+        raise EgressGatewayError(f"{params['ulogd']} not found: install the Debian packages ulogd2 ulogd2-json",
+                                 field="ulogd", value=params["ulogd"])
+    if not _snat_record.plugin_dir():
+        raise EgressGatewayError("ulogd2's NFCT, IP2STR and JSON plugins not found: install the Debian packages "
+                                 "ulogd2 ulogd2-json", field="ulogd", value=params["ulogd"])
+    python = params.get("python") or sys.executable
+    want_argv = [python, "-I", state["program"], *record_arguments(params, output, state["dir"])]
+    program = inspect.getsource(_snat_record)
+    # a recorder left in an older namespace of the same name (the namespace was recreated)
+    stale = pid is not None and _bfdd._netns_of(pid) != netns_identity(netns)  # pylint: disable=protected-access
+    restart = (params["state"] == "restarted" or pid is None or stale or have_argv != want_argv
+               or read_file(state["program"]) != program)
+    result["changed"] = restart
+    result["diff"] = {"before": " ".join(have_argv or []), "after": " ".join(want_argv)}
+    result["pid"] = pid
+    if restart and not check_mode:
+        os.makedirs(state["dir"], mode=0o750, exist_ok=True)
+        if os.path.dirname(output):
+            os.makedirs(os.path.dirname(output), exist_ok=True)
+        stop(state)
+        tmp = f"{state['program']}.tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(program)
+        os.replace(tmp, state["program"])
+        result["pid"] = start(netns, state, want_argv)
+    return result
