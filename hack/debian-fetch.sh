@@ -11,14 +11,9 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$suite ${packages[*]}" ]; then
   exit 0
 fi
 
-# The mirror the machine already uses (deb822 or one-line format).
-mirror=$(grep -hoE '^URIs:[[:space:]]*\S+' /etc/apt/sources.list.d/*.sources 2>/dev/null \
-           | awk '{print $2}' | grep -v -- '-security' | head -n1 || true)
-if [ -z "$mirror" ]; then
-  mirror=$(grep -hoE '^deb[[:space:]]+\S+' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
-             | awk '{print $2}' | grep -v -- '-security' | head -n1 || true)
-fi
-[ -n "$mirror" ] || { echo "debian-fetch: no Debian mirror found in /etc/apt" >&2; exit 1; }
+# shellcheck source=hack/debian-mirror.sh
+source "$(dirname "$0")/debian-mirror.sh"
+mirror=$(debian_mirror)
 
 apt_state="${XDG_CACHE_HOME:-$HOME/.cache}/kubeovn-egress-gateway/apt-$suite"
 mkdir -p "$apt_state/lists/partial" "$apt_state/archives/partial" "$dest/debs"
