@@ -4,12 +4,13 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 .PHONY: help install install-system install-python install-collections install-ovn install-kube \
-        test demo bench clean ee-context
+        test demo bench clean ee-context image
 
 help:
 	@echo "make demo    bring up a one-machine OVN, deploy a 2-instance egress gateway, fail one over"
 	@echo "make test    run every test suite (installs what it needs first)"
 	@echo "make bench   run the benchmarks, results in build/bench/"
+	@echo "make image   build the gateway image (OCI archive in build/image/, no registry, no container engine)"
 	@echo "make ee-context  build context of the AWX execution environment in build/ee/context"
 	@echo "make install set up .venv, build/collections and the cached OVN / kube-apiserver"
 
@@ -34,6 +35,9 @@ demo: install
 
 bench: install install-kube
 	@bash hack/bench.sh
+
+image: install-collections
+	@bash containers/gateway/build.sh
 
 ee-context: install-python
 	@bash hack/ee-context.sh
