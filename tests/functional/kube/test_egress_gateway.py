@@ -78,6 +78,8 @@ def playbook_vars(nb, namespace, gateway):
     return {
         "egress_gateway_manifest": yaml.safe_dump(gateway),
         "egress_gateway_nb_connection": nb.connection,
+        # no container runs here (node stand-in): any image name does
+        "egress_gateway_image": "localhost/kubeovn-egress-gateway:0.1.0",
         "egress_gateway_wait_timeout": 90,
         "egress_gateway_wait_delay": 1,
         "egress_gateway_network_attachment": {"name": "eth1", "namespace": namespace, "master": "eth1"},
@@ -203,6 +205,15 @@ def test_bad_spec_changes_nothing(kube_cluster, kube_namespace, kube_ovn_objects
             kube_namespace, policies=[{"snat": True, "subnets": ["no-such-subnet"]}])),
         "egress_gateway_manage_resource": False})
     assert missing.returncode != 0 and "no-such-subnet" in missing.stdout
+    assert nbworld.full_dump(nb_new) == nb_before
+    # no image anywhere (no role default): stops before the first read or write, naming the variable
+    no_image = run_collection_playbook(kube_cluster, "deploy", check=False, **{
+        **variables, "egress_gateway_image": "",
+        "egress_gateway_manifest": yaml.safe_dump(manifest(kube_namespace, replicas=2))})
+    assert no_image.returncode != 0 and "egress_gateway_image is empty" in no_image.stdout, no_image.stdout
+    assert "make image" in no_image.stdout
+    veg, deployment = read(kube_cluster, kube_namespace)
+    assert veg["spec"] == veg_before["spec"] and deployment.metadata.generation == deployment_before.metadata.generation
     assert nbworld.full_dump(nb_new) == nb_before
     run_collection_playbook(kube_cluster, "remove", **variables)
 
