@@ -4,10 +4,11 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 .PHONY: help install install-system install-python install-collections install-ovn install-kube \
-        test demo bench clean ee-context image
+        test demo demo-standalone bench clean ee-context image
 
 help:
 	@echo "make demo    bring up a one-machine OVN, deploy a 2-instance egress gateway, fail one over"
+	@echo "make demo-standalone  the same in standalone mode (playbooks/standalone.yml, no Kubernetes)"
 	@echo "make test    run every test suite (installs what it needs first)"
 	@echo "make bench   run the benchmarks, results in build/bench/"
 	@echo "make image   build the gateway image (OCI archive in build/image/, no registry, no container engine)"
@@ -32,6 +33,9 @@ test: install install-kube
 
 demo: install
 	@bash hack/demo.sh
+
+demo-standalone: install
+	@bash hack/demo.sh standalone
 
 bench: install install-kube
 	@bash hack/bench.sh

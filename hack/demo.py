@@ -13,8 +13,8 @@ from __future__ import annotations
 import collections
 import json
 import pathlib
+import shutil
 import signal
-import subprocess
 import sys
 import time
 
@@ -27,6 +27,8 @@ from support.ansible import ansible_env  # noqa: E402
 from support.dataplane import ROUTER, SENTINEL_IP, Dataplane, outage  # noqa: E402
 
 BUILD = REPO / "build" / "demo"
+# the tasks whose message is the `kubectl get veg -o wide` table
+STATUS_TASKS = ("Gateway status", "Report the gateway (kubectl get veg -o wide)")
 START = time.time()
 
 
@@ -38,40 +40,47 @@ def section(title):
     print(f"\n=== {title} ===", flush=True)
 
 
-def playbook(inventory: pathlib.Path, *extra: str) -> None:
-    cmd = [str(REPO / ".venv" / "bin" / "ansible-playbook"), "-i", str(inventory),
-           str(REPO / "playbooks" / "standalone.yml"), *extra]
-    say("$ ansible-playbook -i build/demo/inventory.yml playbooks/standalone.yml " + " ".join(extra))
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ansible_env(),
-                          cwd=REPO) as proc:
-        try:
-            stdout, stderr = proc.communicate()
-        except BaseException:  # Ctrl-C or SIGTERM: stop the playbook before the harness goes
-            proc.terminate()
-            proc.wait(10)
-            raise
+def playbook(path: pathlib.Path, shown: str, inventory: pathlib.Path | None = None, extravars=None, envvars=None):
+    """Run a playbook through ansible-runner (as AWX does) and print, from its events, the status
+    table the role reports and the recap; the whole job stays in build/demo/runner/."""
+    import ansible_runner  # pylint: disable=import-outside-toplevel
+
+    say(f"$ ansible-playbook {shown}")
+    runner = ansible_runner.run(
+        private_data_dir=str(BUILD / "runner"), playbook=str(path), quiet=True,
+        inventory=str(inventory) if inventory else None, extravars=extravars or {},
+        envvars={**ansible_env(), **(envvars or {})})
+    events = list(runner.events)
     with (BUILD / "ansible.log").open("a") as log:
-        log.write(stdout + stderr)
-    if proc.returncode:
-        print(stdout[-4000:], stderr[-2000:])
-        raise SystemExit(f"the playbook failed (rc={proc.returncode}); full log in build/demo/ansible.log")
-    lines = stdout.splitlines()
-    # The status table the role prints, and the recap.
-    for i, line in enumerate(lines):
-        if "Gateway status" in line and "=> {" in lines[i + 1]:
-            end = lines.index("}", i + 1)
-            body = "\n".join([lines[i + 1].split("=> ", 1)[1], *lines[i + 2:end + 1]])
-            for row in json.loads(body)["msg"]:
+        log.write("".join(e.get("stdout", "") + "\n" for e in events))
+    for event in events:
+        data = event.get("event_data") or {}
+        if event.get("event") == "runner_on_ok" and data.get("task") in STATUS_TASKS:
+            for row in data["res"]["msg"]:
                 print("    " + row)
-    recap = lines[lines.index(next(x for x in lines if x.startswith("PLAY RECAP"))) + 1:]
-    for line in recap:
-        if line.strip():
-            print("    " + " ".join(line.split()))
+    if runner.rc:
+        failed = [e["stdout"] for e in events if e.get("event") == "runner_on_failed"]
+        print("\n".join(failed)[-4000:])
+        raise SystemExit(f"the playbook failed (rc={runner.rc}); full log in build/demo/ansible.log")
+    for host, ok in sorted((runner.stats or {}).get("ok", {}).items()):
+        changed = (runner.stats or {}).get("changed", {}).get(host, 0)
+        print(f"    {host}: ok={ok} changed={changed} failed=0")
+    return events
 
 
-def main():
+def wait_for(condition, timeout: float, step: float = 0.5) -> float:
+    """Seconds until ``condition()`` held (or the timeout passed), polling every ``step``."""
+    started = time.time()
+    while not condition() and time.time() - started < timeout:
+        time.sleep(step)
+    return time.time() - started
+
+
+def standalone():
     BUILD.mkdir(parents=True, exist_ok=True)
     (BUILD / "ansible.log").write_text("")
+    shutil.rmtree(BUILD / "runner", ignore_errors=True)
+    (BUILD / "runner").mkdir()
     spec = yaml.safe_load((REPO / "hack" / "demo" / "gateway.yml").read_text())
     dp = Dataplane()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -93,7 +102,8 @@ def main():
         inventory.write_text(yaml.safe_dump(dp.standalone_inventory(spec, gateways, sentinel)))
         say("inventory written to build/demo/inventory.yml (instances g1, g2; BFD sentinel sen)")
         started = time.time()
-        playbook(inventory)
+        playbook(REPO / "playbooks" / "standalone.yml", "-i build/demo/inventory.yml playbooks/standalone.yml",
+                 inventory)
         say(f"deployed in {time.time() - started:.1f} s")
 
         section("3. Router policies and BFD sessions")
@@ -128,13 +138,13 @@ def main():
             f"then left through {result['to']}")
         print("    BFD: " + ", ".join(f"{ip} {state}" for ip, state in sorted(dp.bfd_status().items())))
         dp.link(victim, up=True)
-        back = time.time()
-        while dp.ports[victim]["external_ip"] not in dp.tcp_sources(client, 8) and time.time() - back < 30:
-            pass
-        say(f"link back: new flows use {victim.rsplit('-', 1)[-1]} again after {time.time() - back:.1f} s")
+        waited = wait_for(lambda: dp.ports[victim]["external_ip"] in dp.tcp_sources(client, 8), 30)
+        say(f"link back: new flows use {victim.rsplit('-', 1)[-1]} again after {waited:.1f} s")
 
         section("6. Remove the gateway")
-        playbook(inventory, "-e", "standalone_gateway_state=absent")
+        playbook(REPO / "playbooks" / "standalone.yml",
+                 "-i build/demo/inventory.yml playbooks/standalone.yml -e standalone_gateway_state=absent",
+                 inventory, {"standalone_gateway_state": "absent"})
         rows = {t: len(dp.nbctl("--bare", "--columns=_uuid", "list", t).split())
                 for t in ("Logical_Router_Policy", "BFD", "Port_Group", "Address_Set")}
         say(f"rows left in NB: {rows}; the client's flows leave as "
@@ -147,6 +157,6 @@ def main():
 
 if __name__ == "__main__":
     try:
-        main()
+        {"standalone": standalone}[sys.argv[1] if len(sys.argv) > 1 else "standalone"]()
     except KeyboardInterrupt:
         sys.exit(130)
