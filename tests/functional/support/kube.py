@@ -40,11 +40,13 @@ ADMIN_TOKEN = "vegE-admin-token"
 READY_TIMEOUT = 120
 
 
-def kube_bin_dir() -> pathlib.Path:
-    """The cached kube-apiserver/kube-controller-manager folder (built on first use)."""
+def kube_bin_dir(*binaries: str) -> pathlib.Path:
+    """The cached folder of the Kubernetes binaries (built on first use): by default the
+    kube-apiserver and kube-controller-manager this module runs; support/node.py asks for more."""
     if os.environ.get("KUBE_BIN_DIR"):
         return pathlib.Path(os.environ["KUBE_BIN_DIR"])
-    out = subprocess.run(["bash", str(REPO / "hack" / "kube-build.sh")], check=True, text=True,
+    wanted = binaries or ("kube-apiserver", "kube-controller-manager")
+    out = subprocess.run(["bash", str(REPO / "hack" / "kube-build.sh"), *wanted], check=True, text=True,
                          stdout=subprocess.PIPE)
     return pathlib.Path(out.stdout.strip().splitlines()[-1])
 
@@ -383,15 +385,17 @@ def add_node(cluster: Cluster, name: str, labels: dict | None = None):
     }})
 
 
-def install_crds(cluster: Cluster, timeout: float = 60) -> list:
-    """Apply the collection's CRD manifests and wait until each is Established."""
+def install_crds(cluster: Cluster, timeout: float = 60, documents=None) -> list:
+    """Apply CRD manifests - the collection's by default, else ``documents`` (parsed YAML, e.g.
+    Kube-OVN's own) - and wait until each is Established."""
     import yaml  # pylint: disable=import-outside-toplevel
     from kubernetes import client  # pylint: disable=import-outside-toplevel
 
     ext = client.ApiextensionsV1Api(cluster.api_client())
+    if documents is None:
+        documents = [yaml.safe_load(path.read_text()) for path in sorted(CRDS.glob("*.yaml"))]
     names = []
-    for path in sorted(CRDS.glob("*.yaml")):
-        body = yaml.safe_load(path.read_text())
+    for body in documents:
         ext.create_custom_resource_definition(body)
         names.append(body["metadata"]["name"])
     deadline = time.monotonic() + timeout
