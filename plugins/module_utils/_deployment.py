@@ -38,17 +38,28 @@ NOBODY = 65534
 
 
 # What runs in the pod. "agent": this collection's agent playbook (playbooks/agent.yml, role
-# gateway_agent) from the collection's execution-environment image, as the init container and,
+# gateway_agent) from the gateway image (`make image`), as the init container and,
 # with BFD, as the BFD responder (FRR bfdd, GATEWAY_AGENT_NETWORK=false). "kube-ovn": Kube-OVN's
 # own scripts from Kube-OVN's image (init-vpc-egress-gateway.sh, OpenBFDD), exactly as v1.14.
 AGENT_PLAYBOOK = "ansible-playbook -i localhost, -c local kubeovn.egress_gateway.agent"
 RUNTIMES = {
     "agent": {
         "init": ("sh", "-c", AGENT_PLAYBOOK),
-        "bfdd": ("sh", "-c", AGENT_PLAYBOOK + " && exec sleep infinity"),
+        # tini as PID 1 (a container's command replaces the image's entrypoint): bfdd daemonises,
+        # and only a reaping PID 1 lets a dead bfdd vanish; under `sleep` it stays a zombie that
+        # pgrep still finds, so the liveness probe would never fail
+        "bfdd": ("/usr/bin/tini", "--", "sh", "-c", AGENT_PLAYBOOK + " && exec sleep infinity"),
         "bfdd_env": ({"name": "GATEWAY_AGENT_NETWORK", "value": "false"},),
         "startup_probe": ("pgrep", "-x", "bfdd"),
         "health_probe": ("pgrep", "-x", "bfdd"),
+        # the playbook starts bfdd after a few seconds (ansible start-up): up to 2 minutes
+        "startup_timing": {"initialDelaySeconds": 2, "periodSeconds": 2, "failureThreshold": 60},
+        # FRR's bfdd starts as root and drops to user frr, keeping CAP_NET_RAW, CAP_NET_BIND_SERVICE
+        # and CAP_SYS_ADMIN (its privs_init fails without any of them in the bounding set); as
+        # Kube-OVN's uid 65534 it cannot start at all
+        "bfdd_security": {"privileged": False, "runAsUser": 0, "capabilities": {
+            "add": ["CHOWN", "DAC_OVERRIDE", "NET_ADMIN", "NET_BIND_SERVICE", "NET_RAW", "SETGID", "SETUID",
+                    "SYS_ADMIN"], "drop": ["ALL"]}},
     },
     "kube-ovn": {
         "init": ("bash", "/kube-ovn/init-vpc-egress-gateway.sh"),
@@ -56,6 +67,9 @@ RUNTIMES = {
         "bfdd_env": (),
         "startup_probe": ("bash", "/kube-ovn/bfdd-prestart.sh"),
         "health_probe": ("bfdd-control", "status"),
+        "startup_timing": {"initialDelaySeconds": 1, "failureThreshold": 1},
+        "bfdd_security": {"privileged": False, "runAsUser": NOBODY, "capabilities": {
+            "add": ["NET_ADMIN", "NET_BIND_SERVICE", "NET_RAW"], "drop": ["ALL"]}},
     },
 }
 
@@ -210,12 +224,11 @@ def _bfdd_container(gateway: Gateway, ctx: WorkloadContext) -> dict:
             {"name": "BFD_MULTI", "value": str(bfd.multiplier)},
             *[dict(e) for e in ctx.commands["bfdd_env"]],
         ],
-        "startupProbe": probe(ctx.commands["startup_probe"], initialDelaySeconds=1, failureThreshold=1),
+        "startupProbe": probe(ctx.commands["startup_probe"], **ctx.commands["startup_timing"]),
         "livenessProbe": probe(ctx.commands["health_probe"], initialDelaySeconds=1, periodSeconds=5),
         "readinessProbe": probe(ctx.commands["health_probe"], initialDelaySeconds=3, periodSeconds=3,
                                 failureThreshold=1),
-        "securityContext": {"privileged": False, "runAsUser": NOBODY,
-                            "capabilities": {"add": ["NET_ADMIN", "NET_BIND_SERVICE", "NET_RAW"], "drop": ["ALL"]}},
+        "securityContext": copy.deepcopy(ctx.commands["bfdd_security"]),
         "volumeMounts": _volume_mounts(),
     }
 

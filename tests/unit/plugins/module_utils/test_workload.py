@@ -136,8 +136,12 @@ def test_bfdd_replaces_gateway_container():
     assert env.pop("GATEWAY_AGENT_NETWORK") == "false"
     assert env == {"POD_IPS": {"fieldRef": {"fieldPath": "status.podIPs"}}, "BFD_PEER_IPS": "10.255.255.255",
                    "BFD_MIN_TX": "200", "BFD_MIN_RX": "100", "BFD_MULTI": "5"}
-    assert bfdd["securityContext"]["capabilities"]["add"] == ["NET_ADMIN", "NET_BIND_SERVICE", "NET_RAW"]
-    assert bfdd["startupProbe"]["failureThreshold"] == 1
+    # what FRR's bfdd needs to start (root, dropping to frr with NET_RAW/NET_BIND_SERVICE/SYS_ADMIN),
+    # found on the real kubelet (tests/functional/e2e_kube)
+    assert bfdd["securityContext"]["runAsUser"] == 0
+    assert {"NET_RAW", "NET_BIND_SERVICE", "SYS_ADMIN", "SETUID", "SETGID"} <= set(bfdd["securityContext"]["capabilities"]["add"])
+    assert bfdd["startupProbe"]["failureThreshold"] * bfdd["startupProbe"]["periodSeconds"] >= 60
+    assert bfdd["command"][:2] == ["/usr/bin/tini", "--"]
     assert bfdd["command"][-1].endswith("kubeovn.egress_gateway.agent && exec sleep infinity")
     assert bfdd["readinessProbe"]["exec"]["command"] == ["pgrep", "-x", "bfdd"]
 
@@ -150,6 +154,9 @@ def test_kube_ovn_runtime_runs_kube_ovn_scripts():
     assert pod["containers"][0]["command"] == ["bash", "/kube-ovn/start-bfdd.sh"]
     assert pod["containers"][0]["startupProbe"]["exec"]["command"] == ["bash", "/kube-ovn/bfdd-prestart.sh"]
     assert pod["containers"][0]["livenessProbe"]["exec"]["command"] == ["bfdd-control", "status"]
+    # Kube-OVN's own container, unchanged: uid 65534, startup probe once after 1 s
+    assert pod["containers"][0]["securityContext"]["runAsUser"] == 65534
+    assert pod["containers"][0]["startupProbe"]["failureThreshold"] == 1
     assert sorted(RUNTIMES) == ["agent", "kube-ovn"]
 
 
