@@ -193,12 +193,7 @@ class Dataplane:
         nb("lr-add", ROUTER)
         for switch, gw, cidr in ((INTERNAL_SWITCH, INTERNAL_GW, INTERNAL_CIDR), (CLIENT_SWITCH, CLIENT_GW, CLIENT_CIDR),
                                  (JOIN_SWITCH, JOIN_GW, "100.64.0.0/16")):
-            lrp = f"{ROUTER}-{switch}"
-            nb("ls-add", switch)
-            nb("lrp-add", ROUTER, lrp, mac_for(gw), f"{gw}/{cidr.split('/')[1]}")
-            nb("lsp-add", switch, f"{switch}-{ROUTER}", "--", "lsp-set-type", f"{switch}-{ROUTER}", "router",
-               "--", "lsp-set-addresses", f"{switch}-{ROUTER}", "router",
-               "--", "lsp-set-options", f"{switch}-{ROUTER}", f"router-port={lrp}")
+            self.add_switch(switch, gw, cidr)
         # Stock OVN sends BFD only from a router port bound to a chassis.
         nb("ha-chassis-group-add", HA_GROUP)
         nb("ha-chassis-group-add-chassis", HA_GROUP, CHASSIS, "100")
@@ -206,6 +201,19 @@ class Dataplane:
         nb("set", "Logical_Router_Port", BFD_PORT, f"ha_chassis_group={group}")
         # The router's ordinary route: the normal path out of the VPC, through the node.
         nb("lr-route-add", ROUTER, "0.0.0.0/0", NODE_JOIN_IP)
+
+    def add_switch(self, switch: str, gw: str, cidr: str):
+        """A logical switch on the router (its router port has the gateway address)."""
+        lrp = f"{ROUTER}-{switch}"
+        self.nbctl("ls-add", switch)
+        self.nbctl("lrp-add", ROUTER, lrp, mac_for(gw), f"{gw}/{cidr.split('/')[1]}")
+        self.nbctl("lsp-add", switch, f"{switch}-{ROUTER}", "--", "lsp-set-type", f"{switch}-{ROUTER}", "router",
+                   "--", "lsp-set-addresses", f"{switch}-{ROUTER}", "router",
+                   "--", "lsp-set-options", f"{switch}-{ROUTER}", f"router-port={lrp}")
+
+    def count_leaks(self, source: str):
+        """Count VPC packets from ``source`` that take the router's ordinary route (see leaked_packets)."""
+        run("iptables", "-t", "raw", "-A", "PREROUTING", "-i", "eth0", "-s", source, "-j", "ACCEPT", netns=self.node_ns)
 
     def _external_network(self):
         ext = self.ext_ns
@@ -240,7 +248,7 @@ class Dataplane:
         run("ip", "route", "add", "default", "via", EXTERNAL_GW, netns=node)
         run("sysctl", "-qw", "net.ipv4.ip_forward=1", netns=node)
         # Counts VPC traffic that took the normal path (a leak when a gateway should carry it).
-        run("iptables", "-t", "raw", "-A", "PREROUTING", "-i", "eth0", "-s", CLIENT_CIDR, "-j", "ACCEPT", netns=node)
+        self.count_leaks(CLIENT_CIDR)
         run("iptables", "-t", "nat", "-A", "POSTROUTING", "-o", "ext0", "-j", "MASQUERADE", netns=node)
 
     def _add_netns(self, name):
@@ -407,14 +415,14 @@ class Dataplane:
                                  str(self.udp_port), str(interval), str(seconds)],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
-    def leaked_packets(self) -> int:
-        """VPC client packets that reached the node (the router's ordinary route)."""
+    def leaked_packets(self, source: str = CLIENT_CIDR) -> int:
+        """VPC client packets from ``source`` that reached the node (the router's ordinary route)."""
         out = run("iptables", "-t", "raw", "-L", "PREROUTING", "-v", "-x", "-n", netns=self.node_ns)
         for line in out.splitlines():
             fields = line.split()
-            if len(fields) > 7 and fields[2] == "ACCEPT" and fields[7] == CLIENT_CIDR:
+            if len(fields) > 7 and fields[2] == "ACCEPT" and fields[7] == source:
                 return int(fields[0])
-        raise HarnessError("leak counter missing on the node")
+        raise HarnessError(f"leak counter for {source} missing on the node")
 
     def forwarded_packets(self, netns: str) -> int:
         """Client packets that entered a gateway instance's namespace on its internal link."""
