@@ -1,0 +1,281 @@
+#!/usr/bin/env python3
+"""STAND-IN for what cannot run on the test node: Kube-OVN's controller + CNI and Multus.
+
+A CNI plugin (the test node's containerd calls it for every pod sandbox, CNI spec 0.4.0) that
+does, in one step, what those three do for a pod in a Kube-OVN cluster with Multus:
+
+- **Kube-OVN controller (IPAM + NB)**: picks the pod's logical switch (annotation
+  ``ovn.kubernetes.io/logical_switch``, else ``ovn-default``), allocates its address from that
+  Subnet's ``spec.cidrBlock`` (or from ``ovn.kubernetes.io/ip_pool``; the gateway and
+  ``excludeIps`` are skipped, addresses of live pods are taken, as Kube-OVN's IPAM), writes
+  ``ovn.kubernetes.io/{ip_address,mac_address,cidr,gateway,logical_switch,allocated}`` and
+  creates the Logical_Switch_Port ``<pod>.<namespace>`` with ``addresses "<mac> <ip>"`` and
+  Kube-OVN's ``external_ids`` (``pod``, ``ls``, ``vendor=kube-ovn``). The same for the external
+  network's provider ``<nad>.<namespace>`` (``<provider>.kubernetes.io/ip_address`` ..., no LSP:
+  that Subnet is not an OVN switch). A deleted pod's address is free again and its LSP removed.
+- **kube-ovn-cni**: eth0 as a veth whose host end joins the data plane's integration bridge with
+  ``external_ids:iface-id=<pod>.<namespace>``; MAC and address from the annotations; the routes of
+  ``ovn.kubernetes.io/routes`` and a default route via the subnet gateway unless some provider's
+  routes annotation carries the default route (a gateway pod leaves through net1).
+- **Multus**: for ``k8s.v1.cni.cncf.io/networks`` (``<ns>/<nad>``) it reads the
+  NetworkAttachmentDefinition and runs its plugin - Debian's real ``macvlan`` - as ``net1`` with
+  the address of ``<provider>.kubernetes.io/ip_address`` and the routes of
+  ``<provider>.kubernetes.io/routes`` (static IPAM standing in for Kube-OVN's IPAM plugin). The
+  NAD's ``master`` names a NIC of a real node; here the master is the harness's link into the
+  external network's bridge (inside a namespace the harness made; nothing touches a real
+  interface). Then it writes ``k8s.v1.cni.cncf.io/network-status`` as Multus does.
+
+The network configuration (the file the harness writes into containerd's CNI conf dir) carries
+``kubeconfig``, ``dataplane`` (the saved state of support/dataplane.py), ``external_netns`` /
+``external_master`` and ``state_dir`` (one record per sandbox, for DEL). Errors are CNI error
+JSON on stdout and exit 1, which the kubelet shows as the pod's sandbox failure.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import ipaddress
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from support.dataplane import Dataplane, mac_for, run  # noqa: E402  pylint: disable=wrong-import-position
+
+CNI_VERSION = "0.4.0"
+CNI_PLUGINS = pathlib.Path("/usr/lib/cni")
+NETWORKS = "k8s.v1.cni.cncf.io/networks"
+NETWORK_STATUS = "k8s.v1.cni.cncf.io/network-status"
+OVN = "ovn"
+
+
+class CniError(Exception):
+    pass
+
+
+def _clients(kubeconfig: str):
+    from kubernetes import client, config  # pylint: disable=import-outside-toplevel
+
+    api = config.new_client_from_config(config_file=kubeconfig)
+    return client.CoreV1Api(api), client.CustomObjectsApi(api)
+
+
+def _annotation_ips(pod, key: str) -> set:
+    return set(filter(None, ((pod.metadata.annotations or {}).get(key) or "").split(",")))
+
+
+def _allocate(subnet: dict, pool: str | None, taken: set, current: str | None) -> str:
+    """Kube-OVN's IPAM in short: the pod's own earlier address, else the first free one of the
+    ip_pool annotation (';'-separated), else of the subnet's CIDR minus gateway and excludeIps."""
+    if current and current not in taken:
+        return current
+    if pool:
+        for candidate in pool.split(";"):
+            if candidate.strip() and candidate.strip() not in taken:
+                return candidate.strip()
+        raise CniError(f"no free address in ip_pool {pool}")
+    spec = subnet["spec"]
+    network = ipaddress.ip_network(spec["cidrBlock"].split(",")[0])
+    excluded = {spec.get("gateway", "")}
+    for item in spec.get("excludeIps") or []:
+        first, _, last = item.partition("..")
+        start, end = ipaddress.ip_address(first), ipaddress.ip_address(last or first)
+        excluded.update(str(ipaddress.ip_address(a)) for a in range(int(start), int(end) + 1))
+    for host in network.hosts():
+        if str(host) not in excluded and str(host) not in taken:
+            return str(host)
+    raise CniError(f"subnet {subnet['metadata']['name']} has no free address")
+
+
+def _routes(annotations: dict, provider: str) -> list:
+    text = annotations.get(f"{provider}.kubernetes.io/routes")
+    return json.loads(text) if text else []
+
+
+def _delete_stale_ports(dp: Dataplane, pods) -> None:
+    """Kube-OVN's controller removes a deleted pod's port: do it for terminating pods."""
+    for pod in pods:
+        if pod.metadata.deletion_timestamp:
+            dp.nbctl("--if-exists", "lsp-del", f"{pod.metadata.name}.{pod.metadata.namespace}")
+
+
+def _ipam(conf: dict, dp: Dataplane, name: str, namespace: str) -> dict:
+    """Allocate the pod's addresses (under a lock: the kubelet runs sandboxes in parallel) and
+    write them into its annotations; returns what the CNI part needs."""
+    core, custom = _clients(conf["kubeconfig"])
+    pod = core.read_namespaced_pod(name, namespace)
+    annotations = dict(pod.metadata.annotations or {})
+    subnets = {s["metadata"]["name"]: s for s in custom.list_cluster_custom_object("kubeovn.io", "v1", "subnets")["items"]}
+    pods = core.list_pod_for_all_namespaces().items
+    live = [p for p in pods if not p.metadata.deletion_timestamp
+            and (p.metadata.namespace, p.metadata.name) != (namespace, name)]
+    _delete_stale_ports(dp, pods)
+
+    switch = annotations.get(f"{OVN}.kubernetes.io/logical_switch") or "ovn-default"
+    if switch not in subnets:
+        raise CniError(f"logical switch {switch} of pod {namespace}/{name} has no Subnet")
+    subnet = subnets[switch]
+    taken = set().union(*(_annotation_ips(p, f"{OVN}.kubernetes.io/ip_address") for p in live))
+    ip = _allocate(subnet, annotations.get(f"{OVN}.kubernetes.io/ip_pool"), taken,
+                   annotations.get(f"{OVN}.kubernetes.io/ip_address"))
+    cidr = subnet["spec"]["cidrBlock"]
+    patch = {f"{OVN}.kubernetes.io/ip_address": ip, f"{OVN}.kubernetes.io/mac_address": mac_for(ip),
+             f"{OVN}.kubernetes.io/cidr": cidr, f"{OVN}.kubernetes.io/gateway": subnet["spec"]["gateway"],
+             f"{OVN}.kubernetes.io/logical_switch": switch, f"{OVN}.kubernetes.io/allocated": "true"}
+    out = {"ip": ip, "cidr": cidr, "gateway": subnet["spec"]["gateway"], "switch": switch, "external": None}
+
+    networks = annotations.get(NETWORKS, "").strip()
+    if networks:
+        if networks.startswith("["):
+            raise CniError("the stand-in reads the '<namespace>/<nad>' form of k8s.v1.cni.cncf.io/networks")
+        nad_namespace, _, nad_name = networks.split(",")[0].strip().rpartition("/")
+        nad_namespace = nad_namespace or namespace
+        provider = f"{nad_name}.{nad_namespace}"
+        external = [s for s in subnets.values() if s["spec"].get("provider") == provider]
+        if not external:
+            raise CniError(f"no Subnet has provider {provider}")
+        nad = custom.get_namespaced_custom_object("k8s.cni.cncf.io", "v1", nad_namespace,
+                                                  "network-attachment-definitions", nad_name)
+        taken = set().union(*(_annotation_ips(p, f"{provider}.kubernetes.io/ip_address") for p in live))
+        ext_ip = _allocate(external[0], annotations.get(f"{provider}.kubernetes.io/ip_pool"), taken,
+                           annotations.get(f"{provider}.kubernetes.io/ip_address"))
+        ext_spec = external[0]["spec"]
+        patch.update({f"{provider}.kubernetes.io/ip_address": ext_ip,
+                      f"{provider}.kubernetes.io/cidr": ext_spec["cidrBlock"],
+                      f"{provider}.kubernetes.io/gateway": ext_spec["gateway"],
+                      f"{provider}.kubernetes.io/logical_switch": external[0]["metadata"]["name"],
+                      f"{provider}.kubernetes.io/allocated": "true"})
+        out["external"] = {"ip": ext_ip, "cidr": ext_spec["cidrBlock"], "gateway": ext_spec["gateway"],
+                           "network": f"{nad_namespace}/{nad_name}", "provider": provider,
+                           "nad_config": json.loads(nad["spec"]["config"])}
+    core.patch_namespaced_pod(name, namespace, {"metadata": {"annotations": patch}})
+    annotations.update(patch)
+    out["annotations"] = annotations
+    return out
+
+
+def _macvlan(conf: dict, command: str, container_id: str, netns: str, nad_config: dict, address=None,
+             gateway=None, routes=()) -> dict:
+    """Run Debian's macvlan plugin as Multus would, inside the external network's namespace
+    (where the master link is)."""
+    if nad_config.get("type") != "macvlan":
+        raise CniError(f"the stand-in runs macvlan NADs only, not {nad_config.get('type')!r}")
+    plugin_conf = {"cniVersion": CNI_VERSION, "name": nad_config.get("name", "net1"), "type": "macvlan",
+                   "master": conf["external_master"], "mode": nad_config.get("mode", "bridge"),
+                   "ipam": {"type": "static"}}
+    if address:
+        plugin_conf["ipam"] = {"type": "static", "addresses": [{"address": address, "gateway": gateway}],
+                               "routes": [{"dst": r["dst"], "gw": r["gw"]} for r in routes]}
+    env = dict(os.environ, CNI_COMMAND=command, CNI_CONTAINERID=container_id, CNI_NETNS=netns,
+               CNI_IFNAME="net1", CNI_PATH=str(CNI_PLUGINS))
+    proc = subprocess.run(["nsenter", f"--net=/run/netns/{conf['external_netns']}", str(CNI_PLUGINS / "macvlan")],
+                          input=json.dumps(plugin_conf), capture_output=True, text=True, env=env, check=False)
+    if proc.returncode != 0:
+        raise CniError(f"macvlan {command} failed: {proc.stdout.strip()} {proc.stderr.strip()}")
+    return json.loads(proc.stdout) if proc.stdout.strip() else {}
+
+
+def _host_ifname(dp: Dataplane, container_id: str) -> str:
+    return f"{dp.prefix}{hashlib.sha256(container_id.encode()).hexdigest()}"[:15]
+
+
+def cmd_add(conf: dict, args: dict) -> dict:
+    dp = Dataplane.load(conf["dataplane"])
+    name, namespace = args["K8S_POD_NAME"], args["K8S_POD_NAMESPACE"]
+    container_id, netns_path = os.environ["CNI_CONTAINERID"], os.environ["CNI_NETNS"]
+    netns = pathlib.Path(netns_path).name
+    state_dir = pathlib.Path(conf["state_dir"])
+    state_dir.mkdir(parents=True, exist_ok=True)
+    with open(state_dir / "ipam.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        ipam = _ipam(conf, dp, name, namespace)
+        lsp = f"{name}.{namespace}"
+        ip, mac, prefix = ipam["ip"], mac_for(ipam["ip"]), ipam["cidr"].split("/")[1]
+        dp.nbctl("--may-exist", "lsp-add", ipam["switch"], lsp, "--", "lsp-set-addresses", lsp, f"{mac} {ip}",
+                 "--", "set", "Logical_Switch_Port", lsp, f"external_ids:pod={namespace}/{name}",
+                 f"external_ids:ls={ipam['switch']}", "external_ids:vendor=kube-ovn")
+    record = {"pod": f"{namespace}/{name}", "netns": netns_path, "lsp": lsp,
+              "host_if": _host_ifname(dp, container_id), "external": None}
+    (state_dir / f"{container_id}.json").write_text(json.dumps(record))
+
+    host_if = record["host_if"]
+    run("ip", "link", "add", "eth0", "netns", netns, "type", "veth", "peer", "name", host_if, "netns", dp.ovs_ns)
+    run("ip", "link", "set", "eth0", "address", mac, netns=netns)
+    run("ip", "addr", "add", f"{ip}/{prefix}", "dev", "eth0", netns=netns)
+    for ns, dev in ((netns, "eth0"), (dp.ovs_ns, host_if)):
+        # the userspace datapath does not fill in checksums that veth offload leaves out
+        run("ethtool", "-K", dev, "tx", "off", "rx", "off", netns=ns)
+        run("ip", "link", "set", dev, "up", netns=ns)
+    run("ip", "link", "set", "lo", "up", netns=netns)
+    dp.vsctl("add-port", dp.bridge, host_if, "--", "set", "Interface", host_if, f"external_ids:iface-id={lsp}",
+             f"external_ids:pod_name={name}", f"external_ids:pod_namespace={namespace}")
+    annotations = ipam["annotations"]
+    for route in _routes(annotations, OVN):
+        run("ip", "route", "replace", route["dst"], "via", route.get("gw", ipam["gateway"]), "dev", "eth0", netns=netns)
+    providers = [OVN] + ([ipam["external"]["provider"]] if ipam["external"] else [])
+    if not any(r["dst"] in ("0.0.0.0/0", "default") for p in providers for r in _routes(annotations, p)):
+        run("ip", "route", "add", "default", "via", ipam["gateway"], "dev", "eth0", netns=netns)
+
+    status = [{"name": "kube-ovn", "interface": "eth0", "ips": [ip], "mac": mac, "default": True, "dns": {}}]
+    external = ipam["external"]
+    if external:
+        routes = _routes(annotations, external["provider"])
+        result = _macvlan(conf, "ADD", container_id, netns_path, external["nad_config"],
+                          f"{external['ip']}/{external['cidr'].split('/')[1]}", external["gateway"], routes)
+        record["external"] = external["nad_config"]
+        (state_dir / f"{container_id}.json").write_text(json.dumps(record))
+        net1 = next((i for i in result.get("interfaces", []) if i.get("name") == "net1"), {})
+        status.append({"name": external["network"], "interface": "net1", "ips": [external["ip"]],
+                       "mac": net1.get("mac", ""), "dns": {}})
+    core, _custom = _clients(conf["kubeconfig"])
+    core.patch_namespaced_pod(name, namespace, {"metadata": {"annotations": {NETWORK_STATUS: json.dumps(status)}}})
+    return {"cniVersion": CNI_VERSION,
+            "interfaces": [{"name": "eth0", "mac": mac, "sandbox": netns_path}],
+            "ips": [{"version": "4", "address": f"{ip}/{prefix}", "gateway": ipam["gateway"], "interface": 0}],
+            "dns": {}}
+
+
+def cmd_del(conf: dict, _args: dict) -> dict:
+    container_id = os.environ["CNI_CONTAINERID"]
+    path = pathlib.Path(conf["state_dir"]) / f"{container_id}.json"
+    if not path.exists():
+        return {}
+    record = json.loads(path.read_text())
+    dp = Dataplane.load(conf["dataplane"])
+    if record.get("external") and os.environ.get("CNI_NETNS"):
+        with contextlib.suppress(CniError):
+            _macvlan(conf, "DEL", container_id, os.environ["CNI_NETNS"], record["external"])
+    dp.vsctl("--if-exists", "del-port", dp.bridge, record["host_if"], check=False)
+    run("ip", "link", "del", record["host_if"], netns=dp.ovs_ns, check=False)
+    dp.nbctl("--if-exists", "lsp-del", record["lsp"], check=False)
+    path.unlink()
+    return {}
+
+
+def main() -> int:
+    command = os.environ.get("CNI_COMMAND", "")
+    if command == "VERSION":
+        print(json.dumps({"cniVersion": CNI_VERSION, "supportedVersions": ["0.3.0", "0.3.1", CNI_VERSION]}))
+        return 0
+    conf = json.loads(sys.stdin.read())
+    args = dict(item.split("=", 1) for item in os.environ.get("CNI_ARGS", "").split(";") if "=" in item)
+    try:
+        if command == "ADD":
+            print(json.dumps(cmd_add(conf, args)))
+        elif command == "DEL":
+            cmd_del(conf, args)
+        elif command != "CHECK":
+            raise CniError(f"unknown CNI_COMMAND {command!r}")
+    except Exception as exc:  # pylint: disable=broad-except  # every failure is a CNI error for the kubelet
+        print(json.dumps({"cniVersion": CNI_VERSION, "code": 100, "msg": f"kube-ovn stand-in: {exc}"}))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

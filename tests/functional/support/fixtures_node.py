@@ -1,0 +1,175 @@
+"""Fixtures: a Kubernetes cluster whose pods really run, on the single-machine OVN data plane.
+
+``kube_node_world`` (one per test module): the OVN 25.03 data plane (support/dataplane.py, plus
+``subnet2`` 10.18.0.0/16 for the seed document's ipBlocks), its own kube-apiserver with
+**Kube-OVN v1.14's own CRD manifests** (../shared/reference/upstream/) and the collection's
+NetworkAttachmentDefinition CRD (Multus' is not in that file), three real nodes (containerd +
+kubelet each, one kube-scheduler: support/node.py) networked by the CNI stand-in, and the
+objects Kube-OVN's controller would keep: the Vpc ``ovn-cluster`` (router ``lr0`` of the data
+plane) and the Subnets of its logical switches. Gateway pods are scheduled by the real scheduler,
+started by the real kubelets and run the gateway image (``make image``).
+"""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import tempfile
+
+import pytest
+import yaml
+
+from support import kube
+from support.ansible import REPO, run_playbook
+from support.dataplane import (CLIENT_CIDR, CLIENT_GW, CLIENT_SWITCH, CHASSIS, EXTERNAL_CIDR, EXTERNAL_GW,
+                               INTERNAL_CIDR, INTERNAL_GW, INTERNAL_SWITCH, NODE_EXTERNAL_IP, ROUTER, Dataplane)
+from support.node import Nodes
+
+UPSTREAM_CRDS = REPO.parent / "shared" / "reference" / "upstream" / "kube-ovn-v1.14.0-crd.yaml"
+FORWARD_SWITCH, FORWARD_CIDR, FORWARD_GW = "subnet2", "10.18.0.0/16", "10.18.0.1"
+VPC = "ovn-cluster"
+NAD = "macvlan1"
+
+
+def upstream_crds() -> list:
+    path = pathlib.Path(os.environ.get("KUBE_OVN_CRDS", UPSTREAM_CRDS))
+    if not path.exists():
+        pytest.skip(f"Kube-OVN's CRD manifests not found at {path} (set KUBE_OVN_CRDS)")
+    return [d for d in yaml.safe_load_all(path.read_text()) if d and d.get("kind") == "CustomResourceDefinition"]
+
+
+class KubeNodeWorld:
+    """What a test sees: ``dp`` (data plane), ``cluster``, ``nodes`` and helpers."""
+
+    def __init__(self, workdir: pathlib.Path):
+        self.workdir = workdir
+        self.dp = Dataplane(workdir=workdir / "dp", prefix=f"vegK{os.getpid() % 100000}")
+        self.cluster = kube.Cluster(workdir / "kube")
+        self.nodes = None
+
+    def start(self):
+        """The control plane, then the three nodes."""
+        from kubernetes import client  # pylint: disable=import-outside-toplevel
+
+        self.start_control_plane()
+        core = client.CoreV1Api(self.cluster.api_client())
+        self.nodes = Nodes(self.cluster, self.dp, 3, workdir=self.workdir / "nodes",
+                           labels={1: {"egress": "true"}, 2: {"egress": "true"}}).start()
+        for name in self.nodes.names:
+            # Kube-OVN's controller writes each node's OVN chassis; all nodes share this one
+            core.patch_node(name, {"metadata": {"annotations": {"ovn.kubernetes.io/chassis": CHASSIS}}})
+        return self
+
+    def start_control_plane(self):
+        """Data plane, apiserver with Kube-OVN's CRDs, the Vpc, Subnets and namespaces (no node)."""
+        from kubernetes import client  # pylint: disable=import-outside-toplevel
+
+        self.dp.start()
+        self.dp.add_switch(FORWARD_SWITCH, FORWARD_GW, FORWARD_CIDR)
+        self.dp.count_leaks(FORWARD_CIDR)
+        self.cluster.start()
+        nad_crd = yaml.safe_load((kube.CRDS / "network-attachment-definitions.k8s.cni.cncf.io.yaml").read_text())
+        kube.install_crds(self.cluster, documents=upstream_crds() + [nad_crd])
+        custom = client.CustomObjectsApi(self.cluster.api_client())
+        custom.create_cluster_custom_object("kubeovn.io", "v1", "vpcs", {
+            "apiVersion": "kubeovn.io/v1", "kind": "Vpc", "metadata": {"name": VPC},
+            "spec": {"bfdPort": {"enabled": True, "ip": INTERNAL_GW}}})
+        custom.patch_cluster_custom_object_status("kubeovn.io", "v1", "vpcs", VPC, {"status": {
+            "router": ROUTER, "defaultLogicalSwitch": INTERNAL_SWITCH, "default": True, "standby": True,
+            "subnets": [INTERNAL_SWITCH, CLIENT_SWITCH, FORWARD_SWITCH]}})
+        for name, cidr, gateway in ((INTERNAL_SWITCH, INTERNAL_CIDR, INTERNAL_GW), (CLIENT_SWITCH, CLIENT_CIDR, CLIENT_GW),
+                                    (FORWARD_SWITCH, FORWARD_CIDR, FORWARD_GW)):
+            custom.create_cluster_custom_object("kubeovn.io", "v1", "subnets", {
+                "apiVersion": "kubeovn.io/v1", "kind": "Subnet", "metadata": {"name": name},
+                "spec": {"protocol": "IPv4", "provider": "ovn", "cidrBlock": cidr, "gateway": gateway, "vpc": VPC,
+                         "excludeIps": [gateway]}})
+        core = client.CoreV1Api(self.cluster.api_client())
+        # API 1.20 does not set this label itself yet (1.21+ does); the seed's selector uses it
+        for namespace in ("default", "other"):
+            if namespace != "default":
+                core.create_namespace({"metadata": {"name": namespace}})
+            core.patch_namespace(namespace, {"metadata": {"labels": {"kubernetes.io/metadata.name": namespace}}})
+        return self
+
+    def stop(self):
+        if self.nodes:
+            self.nodes.stop()
+        self.cluster.stop()
+        self.dp.stop()
+
+    # ---- acting as a user ------------------------------------------------------------------
+    def env(self) -> dict:
+        return {"K8S_AUTH_KUBECONFIG": str(self.cluster.kubeconfig)}
+
+    def playbook(self, name, check=True, **variables):
+        """playbooks/<name>.yml of the collection (or a playbook path), as a user runs it, against
+        this cluster and NB."""
+        base = {"egress_gateway_nb_connection": self.dp.nb_remote, "egress_gateway_image": self.nodes.image,
+                "egress_gateway_wait_delay": 2, "egress_gateway_wait_timeout": 240}
+        path = name if isinstance(name, pathlib.Path) else REPO / "playbooks" / f"{name}.yml"
+        return run_playbook(path, extra_vars={**base, **variables}, env=self.env(),
+                            check=check)
+
+    def external_network_vars(self) -> dict:
+        return {"egress_gateway_network_attachment": {"name": NAD, "namespace": "default", "master": "eth1"},
+                "egress_gateway_external_subnet": {
+                    "name": NAD, "provider": f"{NAD}.default", "cidr_block": EXTERNAL_CIDR,
+                    "gateway": EXTERNAL_GW, "exclude_ips": [f"{EXTERNAL_GW}..172.17.0.10", NODE_EXTERNAL_IP]}}
+
+    def core(self):
+        from kubernetes import client  # pylint: disable=import-outside-toplevel
+
+        return client.CoreV1Api(self.cluster.api_client())
+
+    def custom(self):
+        from kubernetes import client  # pylint: disable=import-outside-toplevel
+
+        return client.CustomObjectsApi(self.cluster.api_client())
+
+    def gateway_pods(self, name: str, namespace="default") -> list:
+        pods = self.core().list_namespaced_pod(namespace, label_selector=f"ovn.kubernetes.io/vpc-egress-gateway={name}")
+        return [p for p in pods.items if not p.metadata.deletion_timestamp]
+
+    def veg(self, name: str, namespace="default") -> dict:
+        return self.custom().get_namespaced_custom_object("kubeovn.io", "v1", namespace, "vpc-egress-gateways", name)
+
+    def client_pod(self, name: str, namespace: str, switch: str) -> dict:
+        """A real pod on ``switch`` running the gateway image's ``sleep``; returns its netns and IP once Running."""
+        self.core().create_namespaced_pod(namespace, {
+            "metadata": {"name": name, "labels": {"app": "client"},
+                         "annotations": {"ovn.kubernetes.io/logical_switch": switch}},
+            "spec": {"terminationGracePeriodSeconds": 0, "containers": [{
+                "name": "client", "image": self.nodes.image, "imagePullPolicy": "IfNotPresent",
+                "command": ["sleep", "infinity"]}]}})
+        return {"name": name, "namespace": namespace}
+
+    def running(self, pod: dict, timeout=180) -> dict:
+        import time  # pylint: disable=import-outside-toplevel
+
+        deadline = time.monotonic() + timeout
+        while True:
+            obj = self.core().read_namespaced_pod(pod["name"], pod["namespace"])
+            if obj.status.phase == "Running" and obj.status.pod_ip:
+                return {**pod, "ip": obj.status.pod_ip, "node": obj.spec.node_name,
+                        "netns": self.nodes.pod_netns(pod["namespace"], pod["name"])}
+            if time.monotonic() > deadline:
+                raise AssertionError(f"pod {pod} not Running after {timeout}s: {obj.status}")
+            time.sleep(1)
+
+
+@pytest.fixture(scope="module")
+def kube_node_world():
+    workdir = pathlib.Path(tempfile.mkdtemp(prefix=f"vegK{os.getpid()}-"))
+    world = KubeNodeWorld(workdir)
+    try:
+        yield world.start()
+    finally:
+        world.stop()
+        if not os.environ.get("VEGF_KEEP_WORKDIR"):
+            import shutil  # pylint: disable=import-outside-toplevel
+
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def dump(obj) -> str:
+    return json.dumps(obj, indent=1, default=str)
