@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the gateway image as an OCI archive (`make image`), with no container engine and no registry:
 #   layer 1  Debian bookworm root filesystem made by mmdebstrap (python3, iptables, iproute2, FRR,
-#            tini, procps) and a venv /opt/agent with ansible-core and pyroute2 (requirements.txt pins)
+#            tini, procps, ulogd2 + ulogd2-json for the snat-log container) and a venv /opt/agent with ansible-core and pyroute2 (requirements.txt pins)
 #   layer 2  this collection, installed from its own `ansible-galaxy collection build` tarball
 # Each layer is cached in ${XDG_CACHE_HOME:-~/.cache}/kubeovn-egress-gateway/image/ by a key of its
 # inputs (layer 1: this script's package list and pins; layer 2: the tarball's file contents), so a
@@ -17,7 +17,7 @@ source hack/debian-mirror.sh
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1735689600}  # 2025-01-01, fixed for reproducible layers
 suite=bookworm
 # the agent's system dependencies: NAT backend, routing tools, bfdd + vtysh, PID 1, pgrep (probes)
-packages=(python3 python3-venv iptables iproute2 frr tini procps)
+packages=(python3 python3-venv iptables iproute2 frr tini procps ulogd2 ulogd2-json)  # ulogd2: the snat-log container
 pins=$(grep -E '^(ansible-core|pyroute2)==' requirements.txt | sort)
 version=$(.venv/bin/python -c 'import yaml; print(yaml.safe_load(open("galaxy.yml"))["version"])')
 image=localhost/kubeovn-egress-gateway:$version
