@@ -12,7 +12,9 @@ or, with BFD, the ``bfdd`` container that replaces it, RollingUpdate 1/0, grace 
 one deliberate difference by default: the init container and the BFD responder run this
 collection's agent (``playbooks/agent.yml``, role ``gateway_agent``) instead of Kube-OVN's
 scripts, with the same environment (``RUNTIMES``; ``kube-ovn`` gives Kube-OVN's commands).
-``generate_hash``/``needs_update`` are Kube-OVN's update rule.
+``generate_hash``/``needs_update`` are Kube-OVN's update rule. Beyond Kube-OVN, with
+``WorkloadContext.snat_log`` (the recorder's options) a ``snat-log`` container writes the pod's
+SNAT record to its stdout (``_snat_record.py`` in the agent image; docs/snat-record.md).
 
 PRIVATE to the collection: not a public API.
 """
@@ -35,6 +37,10 @@ OVN_PROVIDER = "ovn"
 VOLUME = "usr-local-sbin"
 VOLUME_PATH = "/usr/local/sbin"
 NOBODY = 65534
+# The SNAT recorder as installed in the agent image (containers/gateway: the collection under
+# /usr/share/ansible/collections, ulogd2).
+SNAT_RECORD = ("/usr/share/ansible/collections/ansible_collections/kubeovn/egress_gateway/plugins/module_utils/"
+               "_snat_record.py")
 
 
 # What runs in the pod. "agent": this collection's agent playbook (playbooks/agent.yml, role
@@ -97,7 +103,8 @@ class WorkloadContext:
     (``<nad>.<nadNamespace>``) and ``spec.gateway``; ``bfd_ip``: the VPC's ``spec.bfdPort.ip``
     when BFD is enabled; ``snat_cidrs``/``forward_cidrs``: the policies' ipBlocks and subnet
     CIDRs with and without SNAT; ``owner_uid``: the VpcEgressGateway's uid when it exists in the
-    API; ``runtime``: what runs in the pod (a key of ``RUNTIMES``).
+    API; ``runtime``: what runs in the pod (a key of ``RUNTIMES``); ``snat_log``: the SNAT
+    recorder's options (``_snat_log.record_arguments``), empty for no ``snat-log`` container.
     """
 
     @property
@@ -117,6 +124,7 @@ class WorkloadContext:
     forward_cidrs: tuple = ()
     owner_uid: str = ""
     runtime: str = "agent"
+    snat_log: tuple = ()
 
     @property
     def nad(self) -> tuple[str, str]:
@@ -208,6 +216,21 @@ def _gateway_container(image: str) -> dict:
     }
 
 
+def _snat_log_container(ctx: WorkloadContext) -> dict:
+    """The SNAT record on the container's stdout. Root with NET_ADMIN only: subscribing to
+    conntrack events and sizing the event socket need it, and a non-root user would not get the
+    added capability."""
+    if ctx.runtime != "agent":
+        raise EgressGatewayError("the SNAT record needs the agent image (runtime agent)", field="runtime",
+                                 value=ctx.runtime)
+    return {
+        "name": "snat-log", "image": ctx.image, "imagePullPolicy": "IfNotPresent",
+        "command": ["python3", "-I", SNAT_RECORD, "--output", "-", "--work-dir", "/tmp", *ctx.snat_log],
+        "securityContext": {"privileged": False, "runAsUser": 0,
+                            "capabilities": {"add": ["NET_ADMIN"], "drop": ["ALL"]}},
+    }
+
+
 def _bfdd_container(gateway: Gateway, ctx: WorkloadContext) -> dict:
     def probe(command, **timing):
         return {"exec": {"command": list(command)}, **timing}
@@ -279,7 +302,7 @@ def build_deployment(gateway: Gateway, ctx: WorkloadContext) -> dict:
                         "securityContext": {"privileged": True},
                         "volumeMounts": _volume_mounts(),
                     }],
-                    "containers": [container],
+                    "containers": [container] + ([_snat_log_container(ctx)] if ctx.snat_log else []),
                     "volumes": [{"name": VOLUME, "emptyDir": {}}],
                     "affinity": affinity,
                 },
