@@ -41,9 +41,9 @@ def _gateway(obj):
     return _call("invalid VpcEgressGateway", parse_gateway, obj)
 
 
-def veg_workload(obj, vpc, subnets, image, owner_uid="", runtime="agent"):
+def veg_workload(obj, vpc, subnets, image, owner_uid="", runtime="agent", snat_log=None):
     return _call("egress gateway workload", _discovery.workload_plan, _gateway(obj), vpc or {}, subnets or [],
-                 image, owner_uid or "", runtime)
+                 image, owner_uid or "", runtime, snat_log)
 
 
 def veg_needs_update(existing, desired):

@@ -14,6 +14,7 @@ from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._deployment
     LOGICAL_SWITCH_ANNOTATION, WorkloadContext, build_deployment, nad_of,
 )
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._gateway import DEFAULT_VPC, Gateway
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._snat_log import record_options
 
 
 def _requirement_matches(requirement, labels: dict) -> bool:
@@ -124,9 +125,10 @@ def _subnet_named(subnets: list, name: str, field: str) -> dict:
 
 
 def workload_plan(gateway: Gateway, vpc: dict | None, subnets: list, image: str, owner_uid: str = "",
-                  runtime: str = "agent") -> dict:
+                  runtime: str = "agent", snat_log: dict | None = None) -> dict:
     """Everything the role needs from the cluster's Vpc and Subnets: the Deployment, the router,
-    the BFD port and the policy subnets' CIDRs (Kube-OVN's validation of §1.4 included)."""
+    the BFD port and the policy subnets' CIDRs (Kube-OVN's validation of §1.4 included).
+    ``snat_log``: the SNAT record's options (a ``snat-log`` container), None for none."""
     vpc = vpc or {}
     vpc_spec, vpc_status = vpc.get("spec") or {}, vpc.get("status") or {}
     internal_name = gateway.internal_subnet or vpc_status.get("defaultLogicalSwitch") or ""
@@ -148,6 +150,7 @@ def workload_plan(gateway: Gateway, vpc: dict | None, subnets: list, image: str,
         internal_gateway=internal.get("gateway", ""), external_provider=external.get("provider", ""),
         external_gateway=external.get("gateway", ""), bfd_ip=bfd_ip, snat_cidrs=tuple(snat),
         forward_cidrs=tuple(forward), owner_uid=owner_uid, runtime=runtime,
+        snat_log=() if snat_log is None else tuple(record_options(snat_log, prefix="snat_log.")),
     )
     return {
         "deployment": build_deployment(gateway, ctx),
