@@ -66,30 +66,43 @@ def _cidrs(values, field):
     return out
 
 
-def record_arguments(params, output, work_dir):
-    """The recorder's command-line options (without the program) from the module's options."""
-    rate, burst = params.get("rate_limit") or 0, params.get("burst")
-    if not isinstance(rate, (int, float)) or rate < 0:
-        raise EgressGatewayError(f"rate_limit: {rate!r} must be a number of flows per second >= 0 (0: no limit)",
-                                 field="rate_limit", value=rate)
-    if not isinstance(burst, int) or burst < 1:
-        raise EgressGatewayError(f"burst: {burst!r} must be an integer >= 1", field="burst", value=burst)
-    args = ["--output", output, "--ulogd", params["ulogd"], "--work-dir", work_dir,
-            "--rate-limit", f"{float(rate):g}", "--burst", str(burst)]
-    for index, protocol in enumerate(params.get("protocols") or []):
+OPTIONS = {"rate_limit": 0, "burst": 100, "protocols": [], "sources": [], "destinations": [], "events": [],
+           "instance": None}
+
+
+def record_options(params, prefix=""):
+    """The recorder's filter and limit options (command line) from OPTIONS-shaped ``params``;
+    errors name ``<prefix><option>``."""
+    unknown = sorted(set(params) - set(OPTIONS))
+    if prefix and unknown:
+        raise EgressGatewayError(f"{prefix}{unknown[0]}: unknown option (known: {', '.join(OPTIONS)})",
+                                 field=f"{prefix}{unknown[0]}", value=params[unknown[0]])
+    params = {**OPTIONS, **{k: v for k, v in params.items() if v is not None}}
+    rate, burst = params["rate_limit"], params["burst"]
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or rate < 0:
+        raise EgressGatewayError(f"{prefix}rate_limit: {rate!r} must be a number of flows per second >= 0 "
+                                 "(0: no limit)", field=f"{prefix}rate_limit", value=rate)
+    if isinstance(burst, bool) or not isinstance(burst, int) or burst < 1:
+        raise EgressGatewayError(f"{prefix}burst: {burst!r} must be an integer >= 1", field=f"{prefix}burst",
+                                 value=burst)
+    args = ["--rate-limit", f"{float(rate):g}", "--burst", str(burst)]
+    for index, protocol in enumerate(params["protocols"]):
         if protocol not in _snat_record.PROTOCOLS.values():
-            raise EgressGatewayError(f"protocols[{index}]: {protocol!r} is not one of "
-                                     f"{', '.join(_snat_record.PROTOCOLS.values())}", field=f"protocols[{index}]",
-                                     value=protocol)
+            raise EgressGatewayError(f"{prefix}protocols[{index}]: {protocol!r} is not one of "
+                                     f"{', '.join(_snat_record.PROTOCOLS.values())}",
+                                     field=f"{prefix}protocols[{index}]", value=protocol)
         args += ["--protocol", protocol]
-    for cidr in _cidrs(params.get("sources"), "sources"):
+    for cidr in _cidrs(params["sources"], f"{prefix}sources"):
         args += ["--source", cidr]
-    for cidr in _cidrs(params.get("destinations"), "destinations"):
+    for cidr in _cidrs(params["destinations"], f"{prefix}destinations"):
         args += ["--destination", cidr]
-    for event in params.get("events") or []:
+    for index, event in enumerate(params["events"]):
+        if event not in ("start", "end"):
+            raise EgressGatewayError(f"{prefix}events[{index}]: {event!r} is not start or end",
+                                     field=f"{prefix}events[{index}]", value=event)
         args += ["--event", event]
-    if params.get("instance"):
-        args += ["--instance", params["instance"]]
+    if params["instance"]:
+        args += ["--instance", str(params["instance"])]
     return args
 
 
@@ -124,7 +137,7 @@ def _children(pid):
         return []
 
 
-def _subscribed(pid):
+def subscribed(pid):
     """True when a child of pid (ulogd) holds a NETLINK_NETFILTER socket joined to groups."""
     for child in _children(pid):
         try:
@@ -149,7 +162,7 @@ def start(netns, state, argv):
         if proc.poll() is not None:
             raise EgressGatewayError(f"the SNAT recorder exited (rc={proc.returncode}): "
                                      f"{(read_file(state['err']) or '').strip()[-500:]}")
-        if _subscribed(proc.pid):
+        if subscribed(proc.pid):
             return proc.pid
         time.sleep(0.02)
     raise EgressGatewayError(f"ulogd did not subscribe to conntrack events within {START_TIMEOUT} s; "
@@ -207,7 +220,8 @@ def reconcile(netns, params, check_mode=False):
         raise EgressGatewayError("ulogd2's NFCT, IP2STR and JSON plugins not found: install the Debian packages "
                                  "ulogd2 ulogd2-json", field="ulogd", value=params["ulogd"])
     python = params.get("python") or sys.executable
-    want_argv = [python, "-I", state["program"], *record_arguments(params, output, state["dir"])]
+    want_argv = [python, "-I", state["program"], "--output", output, "--ulogd", params["ulogd"],
+                 "--work-dir", state["dir"], *record_options({k: params.get(k) for k in OPTIONS})]
     program = inspect.getsource(_snat_record)
     # a recorder left in an older namespace of the same name (the namespace was recreated)
     stale = pid is not None and _bfdd._netns_of(pid) != netns_identity(netns)  # pylint: disable=protected-access

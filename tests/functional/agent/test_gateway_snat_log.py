@@ -14,6 +14,11 @@ import sys
 
 import pytest
 
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils import _snat_record
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import parse_gateway
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._deployment import SNAT_RECORD
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._discovery import workload_plan
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._snat_log import subscribed
 from support import netns
 from support.ansible import run_module, run_playbook
 
@@ -200,3 +205,33 @@ def test_gateway_agent_role_turns_the_record_on_and_off(flow_servers, tmp_path):
 
     run_playbook(playbook, "-i", "localhost,", "-c", "local", extra_vars=dict(base, gateway_agent_snat_log_enabled=False))
     assert not netns.process_alive(pid) and not pidfile.exists()
+
+
+def test_snat_log_container_command_records_to_stdout(snat_gateway, tmp_path):
+    """The gateway pod's snat-log container command (the Deployment's), with the program from
+    this checkout instead of the image's copy: the record comes out on stdout."""
+    topo = snat_gateway
+    plan = workload_plan(parse_gateway({
+        "metadata": {"name": "gw", "namespace": "default"},
+        "spec": {"externalSubnet": "ext", "internalSubnet": "int", "policies": [{"snat": True, "ipBlocks": ["10.17.0.0/16"]}]}}),
+        None, [{"metadata": {"name": "int"}, "spec": {"gateway": "10.16.0.1"}},
+               {"metadata": {"name": "ext"}, "spec": {"gateway": "172.17.0.1", "provider": "ext.default"}}],
+        "ee:1", "", "agent", {"protocols": ["udp"]})
+    command = plan["deployment"]["spec"]["template"]["spec"]["containers"][-1]["command"]
+    assert command[2] == SNAT_RECORD
+    command = [sys.executable, "-I", _snat_record.__file__, *command[3:]]
+    command[command.index("--work-dir") + 1] = str(tmp_path)
+    proc = subprocess.Popen(["ip", "netns", "exec", topo.gateway, *command], stdout=subprocess.PIPE, text=True)
+    try:
+        assert netns.wait_for(lambda: subscribed(proc.pid), timeout=30)  # ip netns exec exec'd the recorder
+        made = flows(topo, "udp", 6, topo.snat_source[6], 2) + flows(topo, "udp", 4, topo.snat_source[4], 1)
+        flows(topo, "tcp", 4, topo.snat_source[4], 1)  # filtered out
+        end_all_flows(topo)
+        lines = []
+        while len(lines) < 6:
+            lines.append(json.loads(proc.stdout.readline()))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert sorted((r["event"], r["source"], r["source_port"], r["translated"], r["translated_port"]) for r in lines) == \
+        sorted((event, f["source"], f["source_port"], f["seen"], f["seen_port"]) for f in made for event in ("start", "end"))

@@ -12,7 +12,7 @@ import json
 import pytest
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._snat_log import default_state_dir, record_arguments
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._snat_log import default_state_dir, record_options
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._snat_record import (
     FlowFilter,
     Recorder,
@@ -154,18 +154,22 @@ def test_open_flows_are_bounded():
     assert "start" not in out[2]  # evicted by the second flow
 
 
-def test_record_arguments_and_bad_options():
-    params = {"ulogd": "ulogd", "rate_limit": 500, "burst": 50, "protocols": ["tcp"],
-              "sources": ["10.17.0.5"], "destinations": [], "events": [], "instance": "gw"}
-    assert record_arguments(params, "/o", "/w") == [
-        "--output", "/o", "--ulogd", "ulogd", "--work-dir", "/w", "--rate-limit", "500", "--burst", "50",
-        "--protocol", "tcp", "--source", "10.17.0.5/32", "--instance", "gw"]
+def test_record_options_and_bad_options():
+    params = {"rate_limit": 500, "burst": 50, "protocols": ["tcp"], "sources": ["10.17.0.5"], "instance": "gw"}
+    assert record_options(params) == [
+        "--rate-limit", "500", "--burst", "50", "--protocol", "tcp", "--source", "10.17.0.5/32", "--instance", "gw"]
+    assert record_options({}) == ["--rate-limit", "0", "--burst", "100"]
     for key, value, field in (("sources", ["10.0.0.0/8", "nope"], "sources[1]"), ("rate_limit", -1, "rate_limit"),
-                              ("burst", 0, "burst"), ("destinations", ["fd00::/129"], "destinations[0]")):
+                              ("burst", 0, "burst"), ("destinations", ["fd00::/129"], "destinations[0]"),
+                              ("protocols", ["tcp", "ospf"], "protocols[1]"), ("events", ["begin"], "events[0]"),
+                              ("rate_limit", "fast", "rate_limit"), ("burst", True, "burst")):
         with pytest.raises(EgressGatewayError) as err:
-            record_arguments(dict(params, **{key: value}), "/o", "/w")
-        assert err.value.field == field and repr(value if field in ("rate_limit", "burst") else value[-1]) in str(
-            err.value)
+            record_options(dict(params, **{key: value}))
+        shown = value[-1] if isinstance(value, list) else value
+        assert err.value.field == field and repr(shown) in str(err.value)
+    with pytest.raises(EgressGatewayError) as err:
+        record_options({"rate": 5}, prefix="egress_gateway_snat_log.")
+    assert err.value.field == "egress_gateway_snat_log.rate" and "unknown option" in str(err.value)
 
 
 def test_state_dir_per_namespace():
