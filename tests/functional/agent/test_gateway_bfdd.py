@@ -99,3 +99,19 @@ def test_missing_namespace_and_bad_input(netns_factory, tmp_path):
                                          "state_dir": str(tmp_path)})
     assert result["failed"] and result["field"] == "receive_interval"
     assert not os.path.exists(tmp_path / "bfdd.conf")
+
+
+def test_a_bfdd_with_zero_sessions_is_restarted(bfd_pair):
+    """kube-ovn#7048: bfdd alive, its sessions gone (removed here through its own vty), is restarted."""
+    ns, dirs = bfd_pair
+    first = run_module("gateway_bfdd", bfdd_args(ns, dirs, "a"))
+    assert first["changed"] and len(first["sessions"]) == 2, first
+    for peer, local in zip(PEERS["b"], PEERS["a"]):
+        netns.sh("vtysh", "--vty_socket", dirs["a"], "-d", "bfdd", "-c", "configure terminal", "-c", "bfd",
+                 "-c", f"no peer {peer} local-address {local}")
+    # same configuration: only the missing sessions make it change
+    assert run_module("gateway_bfdd", bfdd_args(ns, dirs, "a"), check=True)["changed"]
+    again = run_module("gateway_bfdd", bfdd_args(ns, dirs, "a"))
+    assert again["changed"] and again["pid"] != first["pid"] and not netns.process_alive(first["pid"])
+    assert {s["peer"] for s in again["sessions"]} == set(PEERS["b"])
+    assert not run_module("gateway_bfdd", bfdd_args(ns, dirs, "a"))["changed"]
