@@ -14,7 +14,7 @@ description:
   - Config, pid file, vty and control sockets and log are all in O(state_dir), so several
     instances (one per namespace) run side by side and each is stopped by its own pid.
   - V(present) writes the configuration and starts bfdd when it is not running, and restarts it
-    when the configuration changed. V(restarted) always restarts. V(absent) stops it (SIGTERM, by
+    when the configuration changed or when it runs but reports no session (kube-ovn#7048). V(restarted) always restarts. V(absent) stops it (SIGTERM, by
     the pid in its pid file, only if that process is a bfdd started with this configuration) and
     removes its files.
   - Intervals. Toward OVN, FRR's O(receive_interval) below 1000 ms made sessions flap several
