@@ -166,21 +166,18 @@ def _route_annotations(gateway: Gateway, ctx: WorkloadContext) -> dict:
 
 def init_env(ctx: WorkloadContext) -> list:
     """INTERNAL_GATEWAY_IPVn, EXTERNAL_GATEWAY_IPVn, NO_SNAT_SOURCES_IPVn for each family the
-    internal subnet has a gateway in (vegContainerEnv)."""
+    internal subnet has a gateway in (vpcEgressGatewayInitContainerEnv). EXTERNAL_GATEWAY_IPVn is
+    empty when the external subnet lacks the family; the agent then configures only the families
+    with both gateways (kube-ovn#6958: a dual-stack internal subnet with an IPv4-only external one)."""
     internal_gw = _split_ips(ctx.internal_gateway)
     external_gw = _split_ips(ctx.external_gateway)
     env = []
     for af in FAMILIES:
         if af not in internal_gw:
             continue
-        if af not in external_gw:
-            raise EgressGatewayError(
-                f"the internal subnet has an IPv{af} gateway ({internal_gw[af]}) but the external "
-                f"subnet has none (spec.gateway {ctx.external_gateway!r})",
-                field="externalSubnet.spec.gateway", value=ctx.external_gateway)
         sources = sorted(c for c in set(ctx.forward_cidrs) if _family(c) == af)
         env += [{"name": f"INTERNAL_GATEWAY_IPV{af}", "value": internal_gw[af]},
-                {"name": f"EXTERNAL_GATEWAY_IPV{af}", "value": external_gw[af]},
+                {"name": f"EXTERNAL_GATEWAY_IPV{af}", "value": external_gw.get(af, "")},
                 {"name": f"NO_SNAT_SOURCES_IPV{af}", "value": ",".join(sources)}]
     return env
 

@@ -171,10 +171,14 @@ def test_provider_must_be_a_nad():
         deployment(ctx=ctx)
 
 
-def test_missing_external_gateway_family_is_refused():
+def test_dual_stack_internal_with_ipv4_only_external():
+    """kube-ovn#6958: the IPv6 family is handed over with no external gateway (the agent skips it)."""
     ctx = WorkloadContext(**{**CTX.__dict__, "internal_gateway": "10.16.0.1,fd00::1"})
-    with pytest.raises(EgressGatewayError, match="IPv6 gateway"):
-        deployment(ctx=ctx)
+    d = deployment(ctx=ctx)
+    env = {e["name"]: e["value"] for e in d["spec"]["template"]["spec"]["initContainers"][0]["env"]}
+    assert env["EXTERNAL_GATEWAY_IPV4"] == "172.17.0.1" and env["EXTERNAL_GATEWAY_IPV6"] == ""
+    annotations = d["spec"]["template"]["metadata"]["annotations"]
+    assert json.loads(annotations["eth1.default.kubernetes.io/routes"]) == [{"dst": "0.0.0.0/0", "gw": "172.17.0.1"}]
 
 
 def test_hash_ignores_replicas_and_tracks_the_template():
