@@ -89,3 +89,15 @@ def test_bfdd_container_runs_only_the_responder(pod_env):
     assert not [r for r in netns.ip(topo.gateway, "rule").splitlines() if r.startswith("100")]
     assert "VEG-MASQUERADE" not in netns.exec_in(topo.gateway, "iptables", "-t", "nat", "-S")
     assert recap_changed(run_agent_inside(topo, bfd_env)) == 0
+
+
+def test_dual_stack_internal_with_ipv4_only_external_configures_only_ipv4(pod_env):
+    """kube-ovn#6958: the Deployment hands over EXTERNAL_GATEWAY_IPV6="" when the external subnet
+    is IPv4-only; the agent configures IPv4 and leaves IPv6 alone instead of failing."""
+    topo, env = pod_env
+    env = dict(env, EXTERNAL_GATEWAY_IPV6="", BFD_PEER_IPS="")
+    assert recap_changed(run_agent_inside(topo, env)) == 2
+    assert topo.ask(4, topo.snat_source[4]) == topo.external_ip[4]
+    assert [r for r in netns.ip(topo.gateway, "-4", "rule").splitlines() if r.startswith("100")]
+    assert not [r for r in netns.ip(topo.gateway, "-6", "rule").splitlines() if r.startswith("100")]
+    assert "VEG-MASQUERADE" not in netns.exec_in(topo.gateway, "ip6tables", "-t", "nat", "-S")
