@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import ipaddress
 import json
 from dataclasses import dataclass
 
@@ -104,7 +105,8 @@ class WorkloadContext:
     when BFD is enabled; ``snat_cidrs``/``forward_cidrs``: the policies' ipBlocks and subnet
     CIDRs with and without SNAT; ``owner_uid``: the VpcEgressGateway's uid when it exists in the
     API; ``runtime``: what runs in the pod (a key of ``RUNTIMES``); ``snat_log``: the SNAT
-    recorder's options (``_snat_log.record_arguments``), empty for no ``snat-log`` container.
+    recorder's options (``_snat_log.record_options``), empty for no ``snat-log`` container;
+    ``internal_cidr``: the internal Subnet's ``spec.cidrBlock`` (sources inside it get no route).
     """
 
     @property
@@ -125,6 +127,7 @@ class WorkloadContext:
     owner_uid: str = ""
     runtime: str = "agent"
     snat_log: tuple = ()
+    internal_cidr: str = ""
 
     @property
     def nad(self) -> tuple[str, str]:
@@ -151,7 +154,13 @@ def _route_annotations(gateway: Gateway, ctx: WorkloadContext) -> dict:
         # the VPC BFD port, so the gateway can hold BFD sessions with it
         if af in internal_gw:
             internal_routes.append({"dst": f"{ip}/{32 if af == 4 else 128}", "gw": internal_gw[af]})
+    internal_cidrs = [ipaddress.ip_network(c, strict=False) for c in _split_ips(ctx.internal_cidr).values()]
     for cidr in sorted(set(ctx.snat_cidrs) | set(ctx.forward_cidrs), key=lambda c: (_family(c), c)):
+        network = ipaddress.ip_network(cidr, strict=False)
+        # kube-ovn#6218/#6222: a source inside the internal subnet is reached on-link; a route to
+        # it via the internal gateway would fail. It stays in the policies and NO_SNAT_SOURCES.
+        if any(network.version == n.version and network.subnet_of(n) for n in internal_cidrs):
+            continue
         if _family(cidr) in internal_gw:
             internal_routes.append({"dst": cidr, "gw": internal_gw[_family(cidr)]})
     external_routes = [{"dst": dst, "gw": external_gw[af]}

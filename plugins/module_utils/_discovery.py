@@ -147,7 +147,8 @@ def workload_plan(gateway: Gateway, vpc: dict | None, subnets: list, image: str,
     snat, forward = policy_cidrs(gateway, cidrs)
     ctx = WorkloadContext(
         image=gateway.image or image, internal_subnet=internal_name,
-        internal_gateway=internal.get("gateway", ""), external_provider=external.get("provider", ""),
+        internal_gateway=internal.get("gateway", ""), internal_cidr=internal.get("cidrBlock", ""),
+        external_provider=external.get("provider", ""),
         external_gateway=external.get("gateway", ""), bfd_ip=bfd_ip, snat_cidrs=tuple(snat),
         forward_cidrs=tuple(forward), owner_uid=owner_uid, runtime=runtime,
         snat_log=() if snat_log is None else tuple(record_options(snat_log, prefix="snat_log.")),
