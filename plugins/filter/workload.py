@@ -62,9 +62,11 @@ def veg_pod_ports(obj, namespaces, pods, subnets):
     return _discovery.pod_ports(_gateway(obj), namespaces or [], pods or [], subnets or [])
 
 
-def veg_status(obj, instances, deployment, existing=None):
+def veg_status(obj, instances, deployment, existing=None, pods=None, external_provider=""):
     gateway = _gateway(obj)
-    status = _gateway_status.gateway_status(gateway, instances or [], deployment or None)
+    problems = _call("gateway pods", _gateway_status.workload_network_problems, pods, external_provider,
+                     gateway.replicas) if pods is not None else ()
+    status = _gateway_status.gateway_status(gateway, instances or [], deployment or None, problems)
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     status["conditions"] = _gateway_status.merge_conditions((existing or {}).get("conditions"), status["conditions"], now)
     return status

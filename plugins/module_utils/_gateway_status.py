@@ -70,10 +70,55 @@ def deployment_is_ready(deployment: dict | None) -> bool:
             and status.get("availableReplicas", 0) >= wanted)
 
 
-def gateway_status(gateway: Gateway, instances: list, deployment: dict | None) -> dict:
-    """The VpcEgressGateway status Kube-OVN writes (§1.2 steps 4-7) for these instances."""
+def workload_network_problems(pods: list, external_provider: str, replicas: int) -> list:
+    """Why the gateway's pods are not usable yet, as Kube-OVN v1.15.13+/v1.16.2+ reports them
+    (collectVpcEgressGatewayWorkloadStatus): a pod not Ready, without pod IP, without Multus
+    network status for the external network or without an IP on it; fewer usable pods than
+    replicas. Empty when every replica is usable."""
+    nad_namespace, nad_name = nad_of(external_provider)
+    network = f"{nad_namespace}/{nad_name}"
+    problems, usable = [], 0
+    for pod in pods:
+        metadata, status = pod.get("metadata") or {}, pod.get("status") or {}
+        if metadata.get("deletionTimestamp"):
+            continue
+        name = f"{metadata.get('namespace')}/{metadata.get('name')}"
+        conditions = {c.get("type"): c.get("status") for c in status.get("conditions") or []}
+        if conditions.get("Ready") != "True":
+            problems.append(f"pod {name} is not ready")
+            continue
+        if not [p for p in status.get("podIPs") or [] if p.get("ip")]:
+            problems.append(f"pod {name} has no pod IP")
+            continue
+        text = (metadata.get("annotations") or {}).get(NETWORK_STATUS_ANNOTATION)
+        try:
+            entries = json.loads(text) if text else None
+        except ValueError:
+            entries = None
+        if not isinstance(entries, list):
+            problems.append(f"failed to get network status for pod {name}: no valid {NETWORK_STATUS_ANNOTATION}")
+            continue
+        if not any(isinstance(e, dict) and e.get("name") == network for e in entries):
+            problems.append(f"pod {name} has no network status for network {network}")
+            continue
+        if not _network_status_ips(metadata.get("annotations"), network):
+            problems.append(f"pod {name} has no IP for network {network}")
+            continue
+        usable += 1
+    if usable != replicas:
+        problems.append(f"expected {replicas} ready workload pods with network {network}, got {usable}")
+    return problems
+
+
+def gateway_status(gateway: Gateway, instances: list, deployment: dict | None, problems=()) -> dict:
+    """The VpcEgressGateway status Kube-OVN writes (§1.2 steps 4-7) for these instances;
+    ``problems`` (workload_network_problems) make a ready Deployment ``WorkloadNetworkNotReady``."""
     ready = deployment_is_ready(deployment)
-    if ready:
+    if ready and problems:
+        ready = False
+        condition = {"type": "Ready", "status": "False", "reason": "WorkloadNetworkNotReady",
+                     "message": "; ".join(problems)}
+    elif ready:
         condition = {"type": "Ready", "status": "True", "reason": "ReconcileSuccess"}
     else:
         condition = {"type": "Ready", "status": "False", "reason": "Processing",
