@@ -12,6 +12,7 @@ PRIVATE to the collection: not a public API.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._address import ip_list, parse_ip_block
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
@@ -30,6 +31,8 @@ _IMAGE = re.compile(r"^[^\s\x00-\x1f\x7f]+$")
 _INTEGER = re.compile(r"^-?[0-9]+$")
 
 
+# Fields of newer Kube-OVN releases recognised, and refused by name, rather than "unknown field".
+NOT_YET_SUPPORTED = {"bgpConf": "v1.16", "evpnConf": "v1.16"}
 SPEC_FIELDS = ("vpc", "replicas", "prefix", "image", "internalSubnet", "externalSubnet", "internalIPs",
                "externalIPs", "bfd", "selectors", "policies", "trafficPolicy", "nodeSelector")
 
@@ -144,6 +147,13 @@ def _bfd(value, path) -> Bfd:
 
 
 def _parse_spec(spec, name: str, namespace: str, path: str = "spec") -> Gateway:
+    if isinstance(spec, Mapping):
+        for key, since in NOT_YET_SUPPORTED.items():
+            if spec.get(key) not in (None, ""):
+                fail(f"{path}.{key}", spec[key], f"not supported by this collection yet (Kube-OVN {since}'s BGP/EVPN "
+                     "egress); remove it")
+        # empty (what Kube-OVN defaults them to) is the same as absent
+        spec = {k: v for k, v in spec.items() if k not in NOT_YET_SUPPORTED}
     fields = Fields(spec, path, SPEC_FIELDS)
 
     def optional_name(key):

@@ -247,4 +247,7 @@ CASES = [
     Case("node-port-group-injection", "node_port_groups.kube-ovn-worker", "node.w1_ip4 || 1", GOOD_GATEWAY,
          _inputs(node_port_groups={"kube-ovn-worker": "node.w1_ip4 || 1"})),
     Case("pod-port-not-a-string", "pod_ports[1]", 7, GOOD_GATEWAY, _inputs(pod_ports=["client-1.default", 7])),
+    # Kube-OVN v1.16 fields this collection does not implement: refused by name, not "unknown field"
+    Case("bgp-conf-not-supported", "spec.bgpConf", "bgp1", _spec(bgpConf="bgp1")),
+    Case("evpn-conf-not-supported", "spec.evpnConf", "evpn1", _spec(bgpConf="", evpnConf="evpn1")),
 ]
