@@ -22,6 +22,7 @@ from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._fields imp
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._gateway import (
     API_VERSION, BFD_INTERVAL_MAX, DEFAULT_NAMESPACE, KIND, NODE_SELECTOR_OPERATORS, REPLICAS_MAX,
     SELECTOR_OPERATORS, TRAFFIC_POLICIES, Bfd, Gateway, LabelSelector, NodeSelectorTerm, Policy, Requirement, Selector,
+    Toleration,
 )
 
 
@@ -34,7 +35,12 @@ _INTEGER = re.compile(r"^-?[0-9]+$")
 # Fields of newer Kube-OVN releases recognised, and refused by name, rather than "unknown field".
 NOT_YET_SUPPORTED = {"bgpConf": "v1.16", "evpnConf": "v1.16"}
 SPEC_FIELDS = ("vpc", "replicas", "prefix", "image", "internalSubnet", "externalSubnet", "internalIPs",
-               "externalIPs", "bfd", "selectors", "policies", "trafficPolicy", "nodeSelector")
+               "externalIPs", "bfd", "selectors", "policies", "trafficPolicy", "nodeSelector", "tolerations")
+# The Kube-OVN release that introduced a field newer than v1.14.0 (checked against the cluster's
+# Kube-OVN where its controller runs the gateway).
+FIELD_SINCE = {"tolerations": "v1.14.17"}
+TOLERATION_OPERATORS = ("Equal", "Exists")
+TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 
 
 def _requirements(value, path, operators) -> tuple[Requirement, ...]:
@@ -128,6 +134,48 @@ def _node_selector(value, path) -> tuple[NodeSelectorTerm, ...]:
     return tuple(out)
 
 
+def _version(text) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", str(text))[:3])
+
+
+def check_kube_ovn_version(obj, version: str, path: str = "spec") -> None:
+    """Fail when the object's spec sets a field newer than Kube-OVN ``version`` (e.g. "v1.14.10"),
+    naming the field and the release it needs: where Kube-OVN's controller runs the gateway, an
+    older controller would ignore (or its API server drop) the field."""
+    spec = (obj.get("spec") if isinstance(obj, Mapping) and "spec" in obj else obj) or {}
+    for key, since in FIELD_SINCE.items():
+        if spec.get(key) not in (None, [], {}, "") and _version(version) < _version(since):
+            fail(f"{path}.{key}", spec[key], f"needs Kube-OVN {since} or later; the cluster runs {version}")
+
+
+def _tolerations(value, path) -> tuple[Toleration, ...]:
+    """core/v1 Tolerations with the API server's validation (ValidateTolerations)."""
+    out = []
+    for i, item in enumerate(check_type(value, path, list)):
+        item_path = f"{path}[{i}]"
+        fields = Fields(item, item_path, ("key", "operator", "value", "effect", "tolerationSeconds"))
+        key = fields.get("key", (str,), "")
+        if key:
+            label_key(key, fields.sub("key"))
+        operator = fields.get("operator", (str,), "") or "Equal"
+        if operator not in TOLERATION_OPERATORS:
+            fail(fields.sub("operator"), operator, f"must be one of {', '.join(TOLERATION_OPERATORS)}")
+        if not key and operator != "Exists":
+            fail(fields.sub("operator"), operator, "must be Exists when key is empty (tolerate every taint)")
+        toleration_value = fields.get("value", (str,), "")
+        if operator == "Exists" and toleration_value:
+            fail(fields.sub("value"), toleration_value, "must be empty when operator is Exists")
+        label_value(toleration_value, fields.sub("value"))
+        effect = fields.get("effect", (str,), "")
+        if effect and effect not in TAINT_EFFECTS:
+            fail(fields.sub("effect"), effect, f"must be empty or one of {', '.join(TAINT_EFFECTS)}")
+        seconds = fields.get("tolerationSeconds", (int,), None)
+        if seconds is not None and effect != "NoExecute":
+            fail(fields.sub("tolerationSeconds"), seconds, "is only valid with effect NoExecute")
+        out.append(Toleration(key, operator, toleration_value, effect, seconds))
+    return tuple(out)
+
+
 def _bfd(value, path) -> Bfd:
     fields = Fields(value, path, ("enabled", "minRX", "minTX", "multiplier"))
     defaults = Bfd()
@@ -213,6 +261,7 @@ def _parse_spec(spec, name: str, namespace: str, path: str = "spec") -> Gateway:
         policies=policies,
         traffic_policy=traffic_policy,
         node_selector=_node_selector(fields.get("nodeSelector", (list,), []), fields.sub("nodeSelector")),
+        tolerations=_tolerations(fields.get("tolerations", (list,), []), fields.sub("tolerations")),
     )
 
 

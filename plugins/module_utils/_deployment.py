@@ -311,6 +311,8 @@ def build_deployment(gateway: Gateway, ctx: WorkloadContext) -> dict:
                     "containers": [container] + ([_snat_log_container(ctx)] if ctx.snat_log else []),
                     "volumes": [{"name": VOLUME, "emptyDir": {}}],
                     "affinity": affinity,
+                    # spec.tolerations (Kube-OVN v1.14.17+), only when set: the v1.14.0 pod is unchanged
+                    **({"tolerations": [t.to_dict() for t in gateway.tolerations]} if gateway.tolerations else {}),
                 },
             },
         },

@@ -119,6 +119,21 @@ class Bfd:
 
 
 @dataclass(frozen=True)
+class Toleration:
+    """A core/v1 Toleration (Kube-OVN v1.14.17+ copies spec.tolerations onto the gateway pods)."""
+    key: str = ""
+    operator: str = "Equal"
+    value: str = ""
+    effect: str = ""
+    toleration_seconds: int | None = None
+
+    def to_dict(self) -> dict:
+        out = {"key": self.key, "operator": self.operator, "value": self.value, "effect": self.effect,
+               "tolerationSeconds": self.toleration_seconds}
+        return {k: v for k, v in out.items() if v not in ("", None)}
+
+
+@dataclass(frozen=True)
 class Gateway:
     """A validated VpcEgressGateway with the CRD defaults applied."""
 
@@ -137,6 +152,7 @@ class Gateway:
     policies: tuple[Policy, ...] = ()
     traffic_policy: str = "Cluster"
     node_selector: tuple[NodeSelectorTerm, ...] = ()
+    tolerations: tuple[Toleration, ...] = ()
 
     # Names (kube-ovn-behaviour.md §1.1)
     @property
@@ -220,5 +236,7 @@ class Gateway:
             "trafficPolicy": self.traffic_policy,
             "nodeSelector": [t.to_dict() for t in self.node_selector],
         }
+        if self.tolerations:  # newer than v1.14.0's CRD: only when used
+            spec["tolerations"] = [t.to_dict() for t in self.tolerations]
         return {"apiVersion": API_VERSION, "kind": KIND,
                 "metadata": {"name": self.name, "namespace": self.namespace}, "spec": spec}
