@@ -1,12 +1,16 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Kube-OVN v1.16's bgpConf / evpnConf: refused by name when set (invalid_gateways.py), and
-empty (Kube-OVN's default) is the same as absent."""
+"""Fields newer than Kube-OVN v1.14.0: tolerations (v1.14.17) onto the pods, version awareness;
+v1.16's bgpConf / evpnConf refused by name when set (invalid_gateways.py), empty = absent."""
 from __future__ import annotations
 
 import copy
 
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import parse_gateway
+import pytest
+
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import check_kube_ovn_version, parse_gateway
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._deployment import WorkloadContext, build_deployment
 
 from ansible_collections.kubeovn.egress_gateway.tests.unit.plugins.module_utils.invalid_gateways import GOOD_GATEWAY
 
@@ -15,3 +19,34 @@ def test_empty_bgp_and_evpn_conf_are_absent():
     obj = copy.deepcopy(GOOD_GATEWAY)
     obj["spec"].update(bgpConf="", evpnConf=None)
     assert parse_gateway(obj) == parse_gateway(copy.deepcopy(GOOD_GATEWAY))
+
+
+def test_tolerations_are_copied_onto_the_gateway_pods():
+    obj = copy.deepcopy(GOOD_GATEWAY)
+    obj["spec"]["tolerations"] = [{"key": "dedicated", "value": "egress", "effect": "NoSchedule"},
+                                  {"operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 30}]
+    gateway = parse_gateway(obj)
+    ctx = WorkloadContext(image="ee:1", internal_subnet="ovn-default", internal_gateway="10.16.0.1",
+                          external_provider="eth1.default", external_gateway="172.17.0.1", bfd_ip="10.255.255.255")
+    pod = build_deployment(gateway, ctx)["spec"]["template"]["spec"]
+    assert pod["tolerations"] == [{"key": "dedicated", "operator": "Equal", "value": "egress", "effect": "NoSchedule"},
+                                  {"operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 30}]
+    assert gateway.to_manifest()["spec"]["tolerations"] == pod["tolerations"]
+    plain = parse_gateway(copy.deepcopy(GOOD_GATEWAY))
+    assert "tolerations" not in build_deployment(plain, ctx)["spec"]["template"]["spec"]
+    assert "tolerations" not in plain.to_manifest()["spec"]
+
+
+@pytest.mark.parametrize("version, fails", [("v1.14.10", True), ("1.14.16", True), ("v1.14.17", False),
+                                            ("v1.16.2", False)])
+def test_a_field_newer_than_the_cluster_names_the_version_it_needs(version, fails):
+    obj = copy.deepcopy(GOOD_GATEWAY)
+    obj["spec"]["tolerations"] = [{"key": "a", "operator": "Exists"}]
+    if fails:
+        with pytest.raises(EgressGatewayError) as err:
+            check_kube_ovn_version(obj, version)
+        assert err.value.field == "spec.tolerations" and "needs Kube-OVN v1.14.17 or later" in str(err.value)
+        assert version in str(err.value)
+    else:
+        check_kube_ovn_version(obj, version)
+    check_kube_ovn_version(copy.deepcopy(GOOD_GATEWAY), "v1.14.0")  # nothing newer used
