@@ -11,6 +11,8 @@ PRIVATE to the collection: not a public API.
 """
 from __future__ import annotations
 
+import fractions
+import math
 import re
 from collections.abc import Mapping
 
@@ -22,7 +24,7 @@ from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._fields imp
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._gateway import (
     API_VERSION, BFD_INTERVAL_MAX, DEFAULT_NAMESPACE, KIND, NODE_SELECTOR_OPERATORS, REPLICAS_MAX,
     SELECTOR_OPERATORS, TRAFFIC_POLICIES, Bfd, Gateway, LabelSelector, NodeSelectorTerm, Policy, Requirement, Selector,
-    Toleration,
+    Bandwidth, Toleration,
 )
 
 
@@ -35,10 +37,15 @@ _INTEGER = re.compile(r"^-?[0-9]+$")
 # Fields of newer Kube-OVN releases recognised, and refused by name, rather than "unknown field".
 NOT_YET_SUPPORTED = {"bgpConf": "v1.16", "evpnConf": "v1.16"}
 SPEC_FIELDS = ("vpc", "replicas", "prefix", "image", "internalSubnet", "externalSubnet", "internalIPs",
-               "externalIPs", "bfd", "selectors", "policies", "trafficPolicy", "nodeSelector", "tolerations")
+               "externalIPs", "bfd", "selectors", "policies", "trafficPolicy", "nodeSelector", "tolerations",
+               "bandwidth")
 # The Kube-OVN release that introduced a field newer than v1.14.0 (checked against the cluster's
 # Kube-OVN where its controller runs the gateway).
-FIELD_SINCE = {"tolerations": "v1.14.17"}
+FIELD_SINCE = {"tolerations": "v1.14.17", "bandwidth": "v1.15.5"}
+# BandwidthRate: an integer in Mbps, or a quantity in bits per second with unit M, Mi, G or Gi.
+_BANDWIDTH = re.compile(r"^([0-9]+|([0-9]+(\.[0-9]+)?|\.[0-9]+)(M|Mi|G|Gi))$")
+_BANDWIDTH_UNITS = {"M": 10**6, "Mi": 2**20, "G": 10**9, "Gi": 2**30}
+MAX_BANDWIDTH_MBPS = (2**63 - 1) // 1_000_000  # bits per second must fit OVS's signed int64
 TOLERATION_OPERATORS = ("Equal", "Exists")
 TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 
@@ -146,6 +153,33 @@ def check_kube_ovn_version(obj, version: str, path: str = "spec") -> None:
     for key, since in FIELD_SINCE.items():
         if spec.get(key) not in (None, [], {}, "") and _version(version) < _version(since):
             fail(f"{path}.{key}", spec[key], f"needs Kube-OVN {since} or later; the cluster runs {version}")
+
+
+def _bandwidth_mbps(value, path) -> int:
+    """Kube-OVN's BandwidthRate.Mbps(): whole Mbps, a quantity below a whole Mbps rounded up."""
+    check_type(value, path, int, str)
+    if isinstance(value, int):
+        mbps = value
+    elif not _BANDWIDTH.match(value):
+        fail(path, value, "must be an integer in Mbps or a quantity with unit M, Mi, G or Gi (e.g. 100M, 1Gi)")
+    elif value.isdigit():
+        mbps = int(value)
+    else:
+        unit = "Mi" if value.endswith("Mi") else "Gi" if value.endswith("Gi") else value[-1]
+        number = fractions.Fraction(value[:-len(unit)]) * _BANDWIDTH_UNITS[unit]
+        mbps = math.ceil(number / 10**6)
+    if not 0 <= mbps <= MAX_BANDWIDTH_MBPS:
+        fail(path, value, f"must be from 0 to {MAX_BANDWIDTH_MBPS} Mbps")
+    return mbps
+
+
+def _bandwidth(value, path) -> Bandwidth | None:
+    if value is None:
+        return None
+    fields = Fields(value, path, ("ingress", "egress"))
+    raw = {key: fields.value.get(key) for key in ("ingress", "egress")}
+    mbps = {key: _bandwidth_mbps(v, fields.sub(key)) if v is not None else 0 for key, v in raw.items()}
+    return Bandwidth(raw["ingress"], raw["egress"], mbps["ingress"], mbps["egress"])
 
 
 def _tolerations(value, path) -> tuple[Toleration, ...]:
@@ -262,6 +296,7 @@ def _parse_spec(spec, name: str, namespace: str, path: str = "spec") -> Gateway:
         traffic_policy=traffic_policy,
         node_selector=_node_selector(fields.get("nodeSelector", (list,), []), fields.sub("nodeSelector")),
         tolerations=_tolerations(fields.get("tolerations", (list,), []), fields.sub("tolerations")),
+        bandwidth=_bandwidth(fields.get("bandwidth", (dict,), None), fields.sub("bandwidth")),
     )
 
 

@@ -280,6 +280,12 @@ def build_deployment(gateway: Gateway, ctx: WorkloadContext) -> dict:
         annotations["ovn.kubernetes.io/ip_pool"] = ";".join(gateway.internal_ips)
     if gateway.external_ips:
         annotations[f"{ctx.external_provider}.kubernetes.io/ip_pool"] = ";".join(gateway.external_ips)
+    if gateway.bandwidth:
+        # Kube-OVN v1.15.5+: the gateway's ingress (into the VPC) is the pod's egress and vice versa
+        if gateway.bandwidth.ingress_mbps:
+            annotations["ovn.kubernetes.io/egress_rate"] = str(gateway.bandwidth.ingress_mbps)
+        if gateway.bandwidth.egress_mbps:
+            annotations["ovn.kubernetes.io/ingress_rate"] = str(gateway.bandwidth.egress_mbps)
 
     container = _bfdd_container(gateway, ctx) if gateway.bfd.enabled else _gateway_container(ctx.image)
     affinity = {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [

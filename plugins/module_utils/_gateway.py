@@ -134,6 +134,19 @@ class Toleration:
 
 
 @dataclass(frozen=True)
+class Bandwidth:
+    """spec.bandwidth (Kube-OVN v1.15.5+): each direction as written (Mbps int or a quantity
+    string such as "100M") and in whole Mbps (0: no limit)."""
+    ingress: int | str | None = None
+    egress: int | str | None = None
+    ingress_mbps: int = 0
+    egress_mbps: int = 0
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in (("ingress", self.ingress), ("egress", self.egress)) if v is not None}
+
+
+@dataclass(frozen=True)
 class Gateway:
     """A validated VpcEgressGateway with the CRD defaults applied."""
 
@@ -153,6 +166,7 @@ class Gateway:
     traffic_policy: str = "Cluster"
     node_selector: tuple[NodeSelectorTerm, ...] = ()
     tolerations: tuple[Toleration, ...] = ()
+    bandwidth: Bandwidth | None = None
 
     # Names (kube-ovn-behaviour.md §1.1)
     @property
@@ -238,5 +252,7 @@ class Gateway:
         }
         if self.tolerations:  # newer than v1.14.0's CRD: only when used
             spec["tolerations"] = [t.to_dict() for t in self.tolerations]
+        if self.bandwidth:
+            spec["bandwidth"] = self.bandwidth.to_dict()
         return {"apiVersion": API_VERSION, "kind": KIND,
                 "metadata": {"name": self.name, "namespace": self.namespace}, "spec": spec}

@@ -272,4 +272,16 @@ CASES = [
     Case("toleration-seconds-string", "spec.tolerations[0].tolerationSeconds", "30",
          _spec(tolerations=[{"key": "a", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": "30"}])),
     Case("toleration-key-number", "spec.tolerations[0].key", 5, _spec(tolerations=[{"key": 5}])),
+    # bandwidth (Kube-OVN v1.15.5+): Mbps integers or quantities M, Mi, G, Gi
+    Case("bandwidth-not-a-mapping", "spec.bandwidth", 100, _spec(bandwidth=100)),
+    Case("bandwidth-unknown-direction", "spec.bandwidth.upload", 10, _spec(bandwidth={"upload": 10})),
+    Case("bandwidth-negative", "spec.bandwidth.ingress", -1, _spec(bandwidth={"ingress": -1})),
+    Case("bandwidth-bad-unit", "spec.bandwidth.egress", "100Mbps", _spec(bandwidth={"egress": "100Mbps"})),
+    Case("bandwidth-kilo-unit", "spec.bandwidth.egress", "500k", _spec(bandwidth={"egress": "500k"})),
+    Case("bandwidth-negative-quantity", "spec.bandwidth.ingress", "-1M", _spec(bandwidth={"ingress": "-1M"})),
+    Case("bandwidth-float", "spec.bandwidth.ingress", 1.5, _spec(bandwidth={"ingress": 1.5})),
+    Case("bandwidth-bool", "spec.bandwidth.egress", True, _spec(bandwidth={"egress": True})),
+    Case("bandwidth-too-large", "spec.bandwidth.ingress", 9223372036855, _spec(bandwidth={"ingress": 9223372036855})),
+    Case("bandwidth-quantity-too-large", "spec.bandwidth.egress", "9223372036855M",
+         _spec(bandwidth={"egress": "9223372036855M"})),
 ]
