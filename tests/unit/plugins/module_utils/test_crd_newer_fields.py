@@ -50,3 +50,27 @@ def test_a_field_newer_than_the_cluster_names_the_version_it_needs(version, fail
     else:
         check_kube_ovn_version(obj, version)
     check_kube_ovn_version(copy.deepcopy(GOOD_GATEWAY), "v1.14.0")  # nothing newer used
+
+
+@pytest.mark.parametrize("written, mbps", [(100, 100), ("100", 100), ("100M", 100), ("1G", 1000), ("1Gi", 1074),
+                                           ("100Mi", 105), ("1.5M", 2), (".5M", 1), (0, 0), ("0M", 0)])
+def test_bandwidth_in_whole_mbps(written, mbps):
+    obj = copy.deepcopy(GOOD_GATEWAY)
+    obj["spec"]["bandwidth"] = {"ingress": written}
+    gateway = parse_gateway(obj)
+    assert gateway.bandwidth.ingress_mbps == mbps and gateway.bandwidth.egress_mbps == 0
+    assert gateway.to_manifest()["spec"]["bandwidth"] == {"ingress": written}
+
+
+def test_bandwidth_annotations_swap_directions():
+    """Kube-OVN writes the gateway's ingress (into the VPC) as the pod's egress_rate and back."""
+    obj = copy.deepcopy(GOOD_GATEWAY)
+    obj["spec"]["bandwidth"] = {"ingress": 100, "egress": "1G"}
+    ctx = WorkloadContext(image="ee:1", internal_subnet="ovn-default", internal_gateway="10.16.0.1",
+                          external_provider="eth1.default", external_gateway="172.17.0.1", bfd_ip="10.255.255.255")
+    annotations = build_deployment(parse_gateway(obj), ctx)["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["ovn.kubernetes.io/egress_rate"] == "100"
+    assert annotations["ovn.kubernetes.io/ingress_rate"] == "1000"
+    obj["spec"]["bandwidth"] = {"egress": 0}
+    annotations = build_deployment(parse_gateway(obj), ctx)["spec"]["template"]["metadata"]["annotations"]
+    assert not {"ovn.kubernetes.io/egress_rate", "ovn.kubernetes.io/ingress_rate"} & set(annotations)
