@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the gateway image as an OCI archive (`make image`), with no container engine and no registry:
 #   layer 1  Debian bookworm root filesystem made by mmdebstrap (python3, iptables, iproute2, FRR,
-#            tini, procps, ulogd2 + ulogd2-json for the snat-log container) and a venv /opt/agent with ansible-core and pyroute2 (requirements.txt pins)
+#            tini, procps; ulogd2 + ulogd2-json for the snat-log container) and a venv /opt/agent
+#            with ansible-core and pyroute2 (requirements.txt pins)
 #   layer 2  this collection, installed from its own `ansible-galaxy collection build` tarball
 # Each layer is cached in ${XDG_CACHE_HOME:-~/.cache}/kubeovn-egress-gateway/image/ by a key of its
 # inputs (layer 1: this script's package list and pins; layer 2: the tarball's file contents), so a
