@@ -158,10 +158,10 @@ def check_kube_ovn_version(obj, version: str, path: str = "spec") -> None:
 def _bandwidth_mbps(value, path) -> int:
     """Kube-OVN's BandwidthRate.Mbps(): whole Mbps, a quantity below a whole Mbps rounded up."""
     check_type(value, path, int, str)
+    if isinstance(value, str) and not _BANDWIDTH.match(value):
+        fail(path, value, "must be an integer in Mbps or a quantity with unit M, Mi, G or Gi (e.g. 100M, 1Gi)")
     if isinstance(value, int):
         mbps = value
-    elif not _BANDWIDTH.match(value):
-        fail(path, value, "must be an integer in Mbps or a quantity with unit M, Mi, G or Gi (e.g. 100M, 1Gi)")
     elif value.isdigit():
         mbps = int(value)
     else:
