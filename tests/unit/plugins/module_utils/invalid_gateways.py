@@ -272,6 +272,8 @@ CASES = [
     Case("toleration-seconds-string", "spec.tolerations[0].tolerationSeconds", "30",
          _spec(tolerations=[{"key": "a", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": "30"}])),
     Case("toleration-key-number", "spec.tolerations[0].key", 5, _spec(tolerations=[{"key": 5}])),
+    Case("toleration-effect-number", "spec.tolerations[0].effect", 1,
+         _spec(tolerations=[{"key": "a", "operator": "Exists", "effect": 1}])),
     # bandwidth (Kube-OVN v1.15.5+): Mbps integers or quantities M, Mi, G, Gi
     Case("bandwidth-not-a-mapping", "spec.bandwidth", 100, _spec(bandwidth=100)),
     Case("bandwidth-unknown-direction", "spec.bandwidth.upload", 10, _spec(bandwidth={"upload": 10})),
