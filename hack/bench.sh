@@ -36,6 +36,15 @@ bench_snat_log() {
     --seconds "${BENCH_SNAT_SECONDS:-10}" --runs "${BENCH_SNAT_RUNS:-3}"
 }
 
+# Event-Driven Ansible: a new selected pod's LSP -> port-group membership through ansible-rulebook
+# (p50/p95 and breakdown), a burst, repair after kube-ovn-controller v1.14's port-group GC, memory
+# and latency at BENCH_EDA_PODS pods over BENCH_EDA_GATEWAYS gateways, and rerunning deploy instead
+# (tests/bench/bench_eda.py; build/bench/eda.json).
+bench_eda() {
+  .venv/bin/python tests/bench/bench_eda.py --samples "${BENCH_EDA_SAMPLES:-20}" \
+    --scale-pods "${BENCH_EDA_PODS:-10000}" --scale-gateways "${BENCH_EDA_GATEWAYS:-20}"
+}
+
 mapfile -t all_sections < <(declare -F | awk '$3 ~ /^bench_/ {sub(/^bench_/, "", $3); print $3}')
 sections=("$@")
 [ ${#sections[@]} -gt 0 ] || sections=("${all_sections[@]}")
