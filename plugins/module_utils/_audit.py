@@ -132,7 +132,7 @@ def explain(plan, gateway, subnet_cidrs=None) -> list[dict]:
 def full_diff(plan) -> dict:
     """Every row of the gateway before (as the NB holds it) and after (as the model wants it)."""
     after = {label: {k: v for k, v in row.items() if k != "uuid"} for label, row in plan.rows.items()}
-    before = {label: row for label, row in after.items()}
+    before = dict(after)
     for change in plan.changes:
         if change.before is None:
             before.pop(change.label, None)

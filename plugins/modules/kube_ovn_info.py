@@ -59,6 +59,7 @@ attributes:
     description: Reads only, in check mode too.
   diff_mode:
     support: none
+    description: Nothing is changed, so there is no diff.
   platform:
     support: full
     platforms: posix
@@ -99,7 +100,7 @@ controller:
     running: {description: At least one of its pods is ready., type: bool}
     image: {description: The controller container's image., type: str}
     version: {description: "[major, minor, patch] from the image tag, or null.", type: list, elements: int}
-    version_text: {description: C(v1.14.0), C(unknown) or C(not found)., type: str}
+    version_text: {description: "C(v1.14.0), C(unknown) or C(not found).", type: str}
     gc_deletes_port_groups: {description: Its start-up GC deletes port groups it does not know., type: bool}
     handles_vpc_egress_gateways: {description: It is v1.14 or later and acts on VpcEgressGateway objects., type: bool}
 crd_installed:

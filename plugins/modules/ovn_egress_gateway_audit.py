@@ -83,9 +83,9 @@ deviations:
   contains:
     row: {description: The row's label., type: str, sample: Port_Group VEG.8ca38ae7da18}
     table: {description: Its NB table., type: str}
-    action: {description: What a repair does to it (create, update, delete)., type: str}
+    action: {description: "What a repair does to it: create, update or delete.", type: str}
     problem: {description: The deviation in words., type: str}
-    known_issue: {description: The Kube-OVN bug whose signature it is, or null., type: str}
+    known_issue: {description: "The Kube-OVN bug whose signature it is (null for none).", type: str}
 in_sync:
   description: The NB holds exactly the model's rows.
   returned: success

@@ -17,8 +17,8 @@ def test_version_comes_from_the_image_tag(image, version):
 
 
 def deployment(image, ready=1, args=()):
-    return {"spec": {"replicas": 1, "template": {"spec": {"containers": [
-        {"name": "kube-ovn-controller", "image": image, "args": list(args)}]}}},
+    container = {"name": "kube-ovn-controller", "image": image, "args": list(args)}
+    return {"spec": {"replicas": 1, "template": {"spec": {"containers": [container]}}},
             "status": {"readyReplicas": ready}}
 
 
