@@ -3,9 +3,10 @@
 # the PyPI `ansible` wheel (cached in the user's cache), and this collection is linked beside them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source hack/env.sh
 ansible_version=12.3.0           # carries kubernetes.core 6.2.0
 wanted=(kubernetes/core ansible/utils ansible/posix community/general)
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/kubeovn-egress-gateway/wheels
+cache=$KUBEOVN_EGRESS_CACHE/wheels
 dest=build/collections/ansible_collections
 stamp=$dest/.ansible-$ansible_version
 

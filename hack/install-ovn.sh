@@ -7,7 +7,9 @@
 # Prints the cache folder on its last line.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/kubeovn-egress-gateway/ovn
+# shellcheck source=hack/env.sh
+source "$here/env.sh"
+cache=$OVN_CACHE
 mkdir -p "$cache/schemas"
 
 bash "$here/debian-fetch.sh" bookworm "$cache/23.03" ovn-common ovn-central

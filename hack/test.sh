@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.." || exit 1
 source hack/env.sh
 export NO_COLOR=1 ANSIBLE_FORCE_COLOR=0 PY_COLORS=0
 repo=$PWD
-# One log folder per run (other sessions run stages at the same time); build/test-logs/latest
+# One log folder per run (several runs may share a checkout at the same time); build/test-logs/latest
 # is the newest. Folders older than two days are removed.
 mkdir -p build/test-logs
 find build/test-logs -mindepth 1 -maxdepth 1 -type d -mtime +2 -exec rm -rf {} +
@@ -39,8 +39,8 @@ pip_noise='^(WARNING: Location|Looking in (indexes|links)|Collecting |  Download
 
 # Copy the files git would list (tracked plus untracked-not-ignored, i.e. no .venv, build,
 # tests/output) into the ansible_collections/<ns>/<name> tree ansible-test insists on, as a git
-# repo of its own so ansible-test lists the same files. Serialised with a lock: other sessions
-# run single stages of this script at the same time.
+# repo of its own so ansible-test lists the same files. Serialised with a lock: other runs
+# of single stages of this script may work in the same tree at the same time.
 sync_test_root() {
   mkdir -p "$test_root"
   # keep tests/output (ansible-test's caches); replace everything else
@@ -80,18 +80,28 @@ stage_changelog() {
   detail="$count files linted (changelog.yaml + fragments)"
 }
 
-stage_sanity() {
-  local status
+# ansible-test <command> in the collection tree it insists on, serialised with other runs;
+# the output (without pip's noise) is shown and kept in $logs/<stage>.log.
+run_ansible_test() {
+  local stage=$1 status
+  shift
   (
     flock 9
     sync_test_root
     install_get_pip_standin
     cd "$test_root" || exit 1
-    # shellcheck disable=SC2086
-    ansible-test sanity --venv --python "$python_version" --color no ${SANITY_ARGS:-} 2>&1
-  ) 9>"$repo/build/ansible_collections.lock" > "$logs/sanity.log"
+    ansible-test "$@" --venv --python "$python_version" --color no 2>&1
+  ) 9>"$repo/build/ansible_collections.lock" > "$logs/$stage.log"
   status=$?
-  grep -Ev "$pip_noise" "$logs/sanity.log"
+  grep -Ev "$pip_noise" "$logs/$stage.log"
+  return "$status"
+}
+
+stage_sanity() {
+  local status
+  # shellcheck disable=SC2086
+  run_ansible_test sanity sanity ${SANITY_ARGS:-}
+  status=$?
   count=$(grep -c '^Running sanity test' "$logs/sanity.log")
   detail="$count sanity tests"
   # "every test": a test skipped for a missing program is a failure of the setup
@@ -104,15 +114,8 @@ stage_sanity() {
 
 stage_units() {
   local status
-  (
-    flock 9
-    sync_test_root
-    install_get_pip_standin
-    cd "$test_root" || exit 1
-    ansible-test units --venv --python "$python_version" --color no 2>&1
-  ) 9>"$repo/build/ansible_collections.lock" > "$logs/units.log"
+  run_ansible_test units units
   status=$?
-  grep -Ev "$pip_noise" "$logs/units.log"
   # one pytest run per plugin type (module_utils, controller, modules...): add up their summaries
   count=$(grep -E '^=+ .* in [0-9.]+s' "$logs/units.log" | grep -Eo '[0-9]+ passed' \
             | awk '{n += $1} END {print n + 0}')
@@ -163,7 +166,7 @@ stage_molecule() {
     fi
     echo "--- molecule: role $role, scenario $scenario"
     # molecule names its working folder after the role folder's name only: a private one, so
-    # sessions testing the same role at the same time do not share (and destroy) instances.
+    # runs testing the same role at the same time do not share (and destroy) instances.
     ephemeral=$(mktemp -d "/tmp/molecule-$role-$scenario.XXXXXX")
     if (cd "roles/$role" && MOLECULE_EPHEMERAL_DIRECTORY=$ephemeral \
           molecule -c "$repo/.config/molecule/config.yml" test -s "$scenario") \

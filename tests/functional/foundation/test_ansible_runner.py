@@ -46,9 +46,9 @@ def test_runner_job_succeeds_and_reports_the_derived_names(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert status == "successful"
     shown = [e for e in events if e["event"] == "runner_on_ok"
-             and e["event_data"].get("task") == "Show the gateway and the names derived from it"]
+             and e["event_data"].get("task") == "Read and validate the manifest"]
     assert len(shown) == 1
-    names = shown[0]["event_data"]["res"]["msg"]["names"]
+    names = shown[0]["event_data"]["res"]["names"]
     expected_hash = hashlib.sha256(b"default/gateway2").hexdigest()[:12]
     assert names["port_group"] == f"VEG.{expected_hash}"
     stats = [e for e in events if e["event"] == "playbook_on_stats"]

@@ -9,6 +9,7 @@ Everything the collection reads and writes goes through the real API server and 
 """
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -221,15 +222,18 @@ def test_bad_spec_changes_nothing(kube_cluster, kube_namespace, kube_ovn_objects
 def test_not_ready_in_time(kube_cluster, kube_namespace, kube_ovn_objects, node_stand_in, nb_new):
     """4 replicas on 3 nodes: the anti-affinity leaves one pod Pending (the stand-in binds like the
     scheduler would). The role shows its waiting, reconciles OVN with the 3 instances it has (as
-    Kube-OVN does), writes phase Processing, and fails naming the Deployment and the counts."""
+    Kube-OVN does), writes phase Processing, and fails naming the Deployment, the counts and the
+    pod that is not ready (the stand-in writes no scheduler condition for it, so it says so)."""
     nbworld.build(nb_new)
     key = f"{kube_namespace}/gateway1"
     variables = {**playbook_vars(nb_new, kube_namespace, manifest(kube_namespace, replicas=4)),
                  "egress_gateway_wait_timeout": 6, "egress_gateway_wait_delay": 2}
     slow = run_collection_playbook(kube_cluster, "deploy", check=False, **variables)
     assert slow.returncode != 0
-    assert "FAILED - RETRYING: [localhost]: Wait for the ready instances of gateway1 (4)" in slow.stdout
-    assert f"Deployment {kube_namespace}/gateway1 has 3 of 4 instances ready after 6s" in slow.stdout
+    assert f"{kube_namespace}/gateway1: 3/4 ready" in slow.stdout and "RETRYING" not in slow.stdout
+    assert f"Deployment {kube_namespace}/gateway1: 3/4 ready after 6s" in slow.stdout
+    assert re.search(r"pod gateway1-\S+ \(Pending\): not ready", slow.stdout), slow.stdout
+    assert slow.stdout.count("[ERROR]") == 1, slow.stdout
     veg, deployment = read(kube_cluster, kube_namespace)
     assert veg["status"]["phase"] == "Processing" and veg["status"]["ready"] is False
     assert veg["status"]["conditions"][0]["reason"] == "Processing"

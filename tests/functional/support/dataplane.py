@@ -324,8 +324,8 @@ class Dataplane:
 
         local = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
         variables = {
-            "standalone_gateway_spec": spec,
-            "standalone_gateway_ovn_nb": self.nb_remote,
+            "standalone_gateway_manifest": spec,
+            "standalone_gateway_nb_connection": self.nb_remote,
             "standalone_gateway_router": ROUTER,
             "standalone_gateway_bfd_port": BFD_PORT,
             "standalone_gateway_bfd_peer_ips": [INTERNAL_GW],
