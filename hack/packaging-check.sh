@@ -97,7 +97,7 @@ echo "packaging: ok installed offline into a path with kubernetes.core already p
 # Run a playbook by FQCN from the installed copy only (cwd outside the repo, no repo paths).
 cd "$work"
 ANSIBLE_COLLECTIONS_PATH=$collections ANSIBLE_ROLES_PATH=$work/no-roles \
-  ansible-playbook "$playbook" -e "egress_gateway_manifest_file=$repo/tests/functional/foundation/data/gateway2.yaml" \
+  ansible-playbook "$playbook" -e "egress_gateway_manifest_file=$repo/tests/functional/support/data/gateway2.yaml" \
   2>&1 | tee "$work/play.log"
 grep -Eq 'ok=[1-9][0-9]* .*failed=0' "$work/play.log"
 # the names derived by the installed filter match Kube-OVN's: VEG.<sha256("<ns>/<name>")[:12]>

@@ -34,12 +34,10 @@ import tempfile
 import time
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(REPO / "build" / "collections"), str(REPO / "tests" / "functional"),
-                str(REPO / "tests" / "functional" / "reconciler")]
-
-from nbworld import BFD_PORT, ROUTER, add_ports, build, owned_rows  # noqa: E402
+sys.path[:0] = [str(REPO / "build" / "collections"), str(REPO / "tests" / "functional")]
 
 from support.ansible import ansible_env  # noqa: E402
+from support.nbworld import BFD_PORT, ROUTER, add_ports, build, owned_rows  # noqa: E402
 from support.ovsdb import NbDatabase  # noqa: E402
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._ovs_json import use_fast_json  # noqa: E402

@@ -9,7 +9,7 @@ import tempfile
 
 import pytest
 
-from support import netns
+from support import netns, processes
 from support.ansible import REPO, ansible_env
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
@@ -73,7 +73,7 @@ def test_init_container_configures_and_a_restarted_pod_reconfigures(pod_env):
     for version in (4, 6):
         assert topo.ask(version, topo.snat_source[version]) == topo.external_ip[version]
     new_pid = int(open(pidfile).read())
-    assert new_pid != old_pid and not netns.process_alive(old_pid)
+    assert new_pid != old_pid and not processes.alive(old_pid)
     assert os.stat(f"/proc/{new_pid}/ns/net").st_ino == os.stat(f"/run/netns/{topo.gateway}").st_ino
     assert recap_changed(run_agent_inside(topo, env)) == 0
 

@@ -7,7 +7,7 @@ import tempfile
 
 import pytest
 
-from support import netns
+from support import netns, processes
 from support.ansible import run_module
 
 pytestmark = [pytest.mark.netns, pytest.mark.slow]
@@ -48,7 +48,7 @@ def bfdd_args(ns, dirs, side, **extra):
 def test_sessions_come_up_and_reruns_are_idempotent(bfd_pair):
     ns, dirs = bfd_pair
     first_a = run_module("gateway_bfdd", bfdd_args(ns, dirs, "a"))
-    assert first_a["changed"] and first_a["pid"] and netns.process_alive(first_a["pid"]), first_a
+    assert first_a["changed"] and first_a["pid"] and processes.alive(first_a["pid"]), first_a
     first_b = run_module("gateway_bfdd", bfdd_args(ns, dirs, "b", wait_up=15))
     assert first_b["changed"], first_b
     assert {s["peer"]: s["status"] for s in first_b["sessions"]} == {"10.99.0.1": "up", "fd99::1": "up"}
@@ -61,10 +61,10 @@ def test_sessions_come_up_and_reruns_are_idempotent(bfd_pair):
     # Check mode with a changed interval predicts a restart and does nothing.
     preview = run_module("gateway_bfdd", bfdd_args(ns, dirs, "a", transmit_interval=200), check=True, diff=True)
     assert preview["changed"] and "transmit-interval 200" in preview["diff"]["after"]
-    assert preview["pid"] == first_a["pid"] and netns.process_alive(first_a["pid"])
+    assert preview["pid"] == first_a["pid"] and processes.alive(first_a["pid"])
 
     changed = run_module("gateway_bfdd", bfdd_args(ns, dirs, "a", transmit_interval=200, wait_up=15))
-    assert changed["changed"] and changed["pid"] != first_a["pid"] and not netns.process_alive(first_a["pid"])
+    assert changed["changed"] and changed["pid"] != first_a["pid"] and not processes.alive(first_a["pid"])
     assert all(s["status"] == "up" and s["transmit_interval"] == 200 for s in changed["sessions"])
 
     restarted = run_module("gateway_bfdd", bfdd_args(ns, dirs, "a", transmit_interval=200, state="restarted"))
@@ -77,14 +77,14 @@ def test_dead_peer_is_detected_and_absent_stops_by_pid(bfd_pair):
     b = run_module("gateway_bfdd", bfdd_args(ns, dirs, "b", wait_up=15))
     assert all(s["status"] == "up" for s in b["sessions"]), b
     stopped = run_module("gateway_bfdd", {"netns": ns["b"], "state": "absent", "state_dir": dirs["b"]})
-    assert stopped["changed"] and not netns.process_alive(b["pid"]) and not os.path.exists(os.path.join(dirs["b"], "bfdd.conf"))
+    assert stopped["changed"] and not processes.alive(b["pid"]) and not os.path.exists(os.path.join(dirs["b"], "bfdd.conf"))
     assert not run_module("gateway_bfdd", {"netns": ns["b"], "state": "absent", "state_dir": dirs["b"]})["changed"]
 
     def all_down():
         sessions = run_module("gateway_bfdd", bfdd_args(ns, dirs, "a"))["sessions"]
         return all(s["status"] == "down" for s in sessions) and sessions
     assert netns.wait_for(all_down, timeout=10)
-    assert netns.process_alive(a["pid"])
+    assert processes.alive(a["pid"])
 
 
 def test_missing_namespace_and_bad_input(netns_factory, tmp_path):

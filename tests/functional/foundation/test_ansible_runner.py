@@ -11,9 +11,10 @@ import sys
 
 import yaml
 
+from support import DATA
 from support.ansible import COLLECTIONS, REPO, ansible_env
 
-GATEWAY = REPO / "tests" / "functional" / "foundation" / "data" / "gateway2.yaml"
+GATEWAY = DATA / "gateway2.yaml"
 
 
 def _run_job(tmp_path, manifest_path, ident):

@@ -5,7 +5,7 @@
 
 start: the real kube-apiserver harness (support/kube.py) with the CRDs, Kube-OVN's objects
 (Vpc ovn-cluster with a BFD port, Subnets ovn-default and subnet1), three Node objects, a real
-OVN NB ovsdb-server (NB schema 7.11.0) holding a Kube-OVN-like router (reconciler/nbworld.py),
+OVN NB ovsdb-server (NB schema 7.11.0) holding a Kube-OVN-like router (support/nbworld.py),
 and a node stand-in process. No kubelet, scheduler, CNI or Kube-OVN controller runs: the stand-in
 plays their part for gateway pods through the API (support/kube.py NodeStandIn).
 Every process is stopped by the pid recorded in DIR.
@@ -26,34 +26,18 @@ sys.path.insert(0, str(HERE.parents[2] / "build" / "collections"))
 
 from support import kube  # noqa: E402
 from support.ovsdb import NbDatabase  # noqa: E402
-from reconciler import nbworld  # noqa: E402
+from support import nbworld  # noqa: E402
 
 NODES = ("molecule-node1", "molecule-node2", "molecule-node3")
-
-
-def kube_ovn_objects(cluster):
-    from kubernetes import client  # pylint: disable=import-outside-toplevel
-
-    custom = client.CustomObjectsApi(cluster.api_client())
-    custom.create_cluster_custom_object("kubeovn.io", "v1", "vpcs", {
-        "apiVersion": "kubeovn.io/v1", "kind": "Vpc", "metadata": {"name": "ovn-cluster"},
-        "spec": {"bfdPort": {"enabled": True, "ip": "10.255.255.255"}}})
-    custom.patch_cluster_custom_object_status("kubeovn.io", "v1", "vpcs", "ovn-cluster", {"status": {
-        "router": "ovn-cluster", "defaultLogicalSwitch": "ovn-default",
-        "bfdPort": {"name": "bfd@ovn-cluster", "ip": "10.255.255.255", "nodes": []}}})
-    for name, cidr, gateway in (("ovn-default", "10.16.0.0/16", "10.16.0.1"), ("subnet1", "10.17.0.0/16", "10.17.0.1")):
-        custom.create_cluster_custom_object("kubeovn.io", "v1", "subnets", {
-            "apiVersion": "kubeovn.io/v1", "kind": "Subnet", "metadata": {"name": name},
-            "spec": {"protocol": "IPv4", "provider": "ovn", "cidrBlock": cidr, "gateway": gateway}})
-    for i, name in enumerate(NODES):
-        kube.add_node(cluster, name, {"egress": "true" if i < 2 else "false"})
 
 
 def start(workdir: pathlib.Path):
     workdir.mkdir(parents=True, exist_ok=True)
     cluster = kube.Cluster(workdir / "kube").start()
     kube.install_crds(cluster)
-    kube_ovn_objects(cluster)
+    kube.kube_ovn_objects(cluster)
+    for i, name in enumerate(NODES):
+        kube.add_node(cluster, name, {"egress": "true" if i < 2 else "false"})
     (workdir / "nb").mkdir(exist_ok=True)
     nb = NbDatabase(workdir / "nb", "7.11.0").start_standalone()
     nbworld.build(nb, other_owners=False)

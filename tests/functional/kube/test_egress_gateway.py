@@ -18,35 +18,9 @@ from kubernetes import client
 from kubernetes.client.rest import ApiException
 
 from kube_helpers import recap, run_collection_playbook
-from reconciler import nbworld
+from support import nbworld
 
 pytestmark = [pytest.mark.kube, pytest.mark.ovsdb, pytest.mark.slow]
-
-BFD_IP = "10.255.255.255"
-
-
-def ensure(create, *args):
-    try:
-        create(*args)
-    except ApiException as exc:
-        if exc.status != 409:
-            raise
-
-
-@pytest.fixture
-def kube_ovn_objects(kube_cluster):
-    """The cluster-scoped objects Kube-OVN keeps: the default VPC (with a BFD port) and subnets."""
-    custom = client.CustomObjectsApi(kube_cluster.api_client())
-    ensure(custom.create_cluster_custom_object, "kubeovn.io", "v1", "vpcs", {
-        "apiVersion": "kubeovn.io/v1", "kind": "Vpc", "metadata": {"name": "ovn-cluster"},
-        "spec": {"bfdPort": {"enabled": True, "ip": BFD_IP}}})
-    custom.patch_cluster_custom_object_status("kubeovn.io", "v1", "vpcs", "ovn-cluster", {"status": {
-        "router": "ovn-cluster", "defaultLogicalSwitch": "ovn-default", "default": True,
-        "bfdPort": {"name": "bfd@ovn-cluster", "ip": BFD_IP, "nodes": []}}})
-    for name, cidr, gateway in (("ovn-default", "10.16.0.0/16", "10.16.0.1"), ("subnet1", "10.17.0.0/16", "10.17.0.1")):
-        ensure(custom.create_cluster_custom_object, "kubeovn.io", "v1", "subnets", {
-            "apiVersion": "kubeovn.io/v1", "kind": "Subnet", "metadata": {"name": name},
-            "spec": {"protocol": "IPv4", "provider": "ovn", "cidrBlock": cidr, "gateway": gateway, "vpc": "ovn-cluster"}})
 
 
 def client_pods(kube_cluster, namespace, names):

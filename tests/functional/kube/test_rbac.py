@@ -10,8 +10,8 @@ import yaml
 from kubernetes import client
 
 from kube_helpers import REPO, recap, run_collection_playbook
-from reconciler import nbworld
-from test_egress_gateway import kube_ovn_objects, manifest, playbook_vars  # noqa: F401  (fixture reuse) pylint: disable=unused-import
+from support import nbworld
+from test_egress_gateway import manifest, playbook_vars
 
 pytestmark = [pytest.mark.kube, pytest.mark.ovsdb, pytest.mark.slow]
 
@@ -35,7 +35,7 @@ def shipped_role(suffix):
     return body
 
 
-def test_shipped_role_is_enough(kube_cluster, kube_namespace, kube_ovn_objects, node_stand_in, nb_new):  # noqa: F811
+def test_shipped_role_is_enough(kube_cluster, kube_namespace, kube_ovn_objects, node_stand_in, nb_new):
     nbworld.build(nb_new)
     kubeconfig = bind(kube_cluster, kube_namespace, "automation", shipped_role(kube_namespace))
     variables = playbook_vars(nb_new, kube_namespace, manifest(kube_namespace))
@@ -54,7 +54,7 @@ def test_shipped_role_is_enough(kube_cluster, kube_namespace, kube_ovn_objects, 
 
 @pytest.mark.parametrize("resource, verb", [("vpc-egress-gateways/status", "patch"), ("deployments", "create"),
                                             ("subnets", "list")])
-def test_one_permission_less_names_it(kube_cluster, kube_namespace, kube_ovn_objects, node_stand_in, nb_new,  # noqa: F811
+def test_one_permission_less_names_it(kube_cluster, kube_namespace, kube_ovn_objects, node_stand_in, nb_new,
                                       resource, verb):
     nbworld.build(nb_new)
     body = shipped_role(kube_namespace)

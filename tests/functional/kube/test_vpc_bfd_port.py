@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kube_helpers import recap, run_role
-from reconciler import nbworld
+from support import nbworld
 from support import kube
 from support.ovsdb import py_map, py_set
 

@@ -6,7 +6,8 @@ import threading
 import pytest
 
 from support.ansible import run_module
-from support.ovsdb import OVSDB_TOOL, OvsdbServer, free_port
+from support.ovsdb import OVSDB_TOOL, OvsdbServer
+from support.processes import free_port
 
 pytestmark = pytest.mark.ovsdb
 

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import json
-import pathlib
 
+from support import DATA
 from support.ansible import run_playbook
 
 PLAY = """
@@ -36,8 +36,7 @@ def test_filters_in_a_playbook(tmp_path):
     playbook = tmp_path / "play.yml"
     playbook.write_text(PLAY)
     out = tmp_path / "out.json"
-    data = str(pathlib.Path(__file__).parent / "data")
-    run_playbook(playbook, extra_vars={"out": str(out), "data": data})
+    run_playbook(playbook, extra_vars={"out": str(out), "data": str(DATA)})
     result = json.loads(out.read_text())
     assert result["names"]["port_group"] == "VEG.9b33407d429d"
     assert result["spec"]["bfd"] == {"enabled": True, "minRX": 100, "minTX": 100, "multiplier": 5}

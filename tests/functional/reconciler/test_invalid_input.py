@@ -3,12 +3,12 @@ fails naming the field path and the value, and the NB database is byte-for-byte 
 from __future__ import annotations
 
 import pytest
-from nbworld import build, full_dump
 
 from ansible_collections.kubeovn.egress_gateway.tests.unit.plugins.module_utils.invalid_gateways import (
     CASES, GOOD_GATEWAY, GOOD_INPUTS,
 )
 from support.ansible import run_module
+from support.nbworld import build, full_dump
 from support.ovsdb import NbDatabase
 
 pytestmark = pytest.mark.ovsdb

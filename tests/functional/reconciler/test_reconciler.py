@@ -8,9 +8,9 @@ from __future__ import annotations
 import copy
 
 import pytest
-from nbworld import BFD_PORT, ROUTER, add_ports, build, full_dump, not_owned_dump, owned_rows, transactions
 
 from support.ansible import run_module
+from support.nbworld import BFD_PORT, ROUTER, add_ports, build, full_dump, not_owned_dump, owned_rows, transactions
 from support.ovsdb import ovs_map, py_map
 
 pytestmark = pytest.mark.ovsdb

@@ -3,7 +3,7 @@
 The document (Kube-OVN's "Configure Egress Gateway") prints `lr-policy-list ovn-cluster` for
 gateway1 with 1 and 2 replicas and for gateway2 with BFD, and `list bfd` for gateway2
 (data/seed-doc-nbctl.txt, verbatim). The NB here holds Kube-OVN's other policies of that listing;
-after ovn_egress_gateway reconciles the example specs (data/gateway*.yaml, verbatim) with the
+after ovn_egress_gateway reconciles the example specs (support/data/gateway*.yaml, verbatim) with the
 document's pods as instances, ovn_nb_info must report the same rows in the same order:
 priorities, matches, actions, nexthops and the bfd flag. Names are computed from the gateway
 (sha256 of "<namespace>/<name>"), never copied: the document's gateway2 listing carries
@@ -17,20 +17,21 @@ import re
 
 import pytest
 import yaml
-from nbworld import BFD_PORT, ROUTER, build
 
+from support import DATA
 from support.ansible import run_module
+from support.nbworld import BFD_PORT, ROUTER, build
 
 pytestmark = pytest.mark.ovsdb
 
-DATA = pathlib.Path(__file__).parent / "data"
+DOC = pathlib.Path(__file__).parent / "data" / "seed-doc-nbctl.txt"
 DOC_HASH = "8ca38ae7da18"
 LINE = re.compile(r"^\s*(\d+)\s+(.+?)\s+(allow|drop|reroute)(?:\s+(\d[\d.:a-f, ]*?))?(\s+bfd)?\s*$")
 
 
 def doc_sections() -> dict:
     sections, name = {}, None
-    for line in (DATA / "seed-doc-nbctl.txt").read_text().splitlines():
+    for line in DOC.read_text().splitlines():
         if line.startswith("## "):
             name = line[3:]
             sections[name] = []

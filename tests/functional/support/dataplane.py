@@ -41,6 +41,10 @@ import sys
 import tempfile
 import time
 
+if __package__ in (None, ""):   # run as a script (see the docstring): make `support` importable
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from support import processes  # noqa: E402
+
 OVN_CACHE = pathlib.Path(os.environ.get("OVN_CACHE") or pathlib.Path.home() / ".cache" / "kubeovn-egress-gateway" / "ovn")
 OVN_BIN = OVN_CACHE / "25.03" / "bin"
 OVN_ROOT = OVN_CACHE / "25.03" / "root"
@@ -381,7 +385,7 @@ class Dataplane:
     def stop_bfdd(self, netns: str, sig=signal.SIGTERM):
         entry = self.bfdd.pop(netns, None)
         if entry:
-            _kill(entry["pid"], sig)
+            processes.stop([entry["pid"]], sig)
 
     def bfd_status(self) -> dict[str, str]:
         """dst_ip -> status of every NB BFD row."""
@@ -445,20 +449,20 @@ class Dataplane:
 
     def stop(self):
         self.bfdd.clear()
-        _kill_all(self.started_bfdd(), signal.SIGKILL)
+        processes.stop(self.started_bfdd(), signal.SIGKILL)
         for proc in self.servers.values():
             if proc.poll() is None:
                 proc.kill()
                 proc.wait(5)
         if "ext-server" in self.pids:  # a harness loaded from a saved state: not our child
-            _kill_all([self.pids.pop("ext-server")], signal.SIGKILL)
+            processes.stop([self.pids.pop("ext-server")], signal.SIGKILL)
         # br-int is a persistent tap: delete it while ovs-vswitchd still runs.
         if "ovs-vswitchd" in self.pids:
             self.vsctl("--if-exists", "del-br", self.bridge, check=False)
-        _kill_all([self.pids.pop(name) for name in ("ovn-controller", "ovn-northd", "ovs-vswitchd")
-                   if name in self.pids], signal.SIGTERM)
-        _kill_all([self.pids.pop(name) for name in ("ovsdb-conf", "ovsdb-sb", "ovsdb-nb") if name in self.pids],
-                  signal.SIGTERM)
+        processes.stop([self.pids.pop(name) for name in ("ovn-controller", "ovn-northd", "ovs-vswitchd")
+                       if name in self.pids], signal.SIGTERM)
+        processes.stop([self.pids.pop(name) for name in ("ovsdb-conf", "ovsdb-sb", "ovsdb-nb") if name in self.pids],
+                       signal.SIGTERM)
         for netns in reversed(self.netns):
             run("ip", "netns", "del", netns, check=False)
         self.netns.clear()
@@ -483,37 +487,6 @@ class Dataplane:
 
     def __exit__(self, *exc):
         self.stop()
-
-
-def _alive(pid: int) -> bool:
-    """Running and not a zombie (detached daemons are reaped by init, sometimes seconds later)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (FileNotFoundError, ProcessLookupError, IndexError):
-        return False
-
-
-def _kill(pid: int, sig) -> None:
-    _kill_all([pid], sig)
-
-
-def _kill_all(pids, sig) -> None:
-    """Signal each pid (ours), wait up to 5 s for all, SIGKILL what is left."""
-    for pid in pids:
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            pass
-    deadline = time.time() + 5
-    while time.time() < deadline and any(_alive(pid) for pid in pids):
-        time.sleep(0.02)
-    for pid in pids:
-        if _alive(pid):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 # ---- the traffic tool (runs inside namespaces) ---------------------------------------------

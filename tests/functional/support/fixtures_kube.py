@@ -38,6 +38,12 @@ def kube_cluster():
 
 
 @pytest.fixture
+def kube_ovn_objects(kube_cluster):
+    """The default VPC (with a BFD port) and the subnets, as Kube-OVN reports them (kube.kube_ovn_objects)."""
+    kube.kube_ovn_objects(kube_cluster)
+
+
+@pytest.fixture
 def kube_namespace(kube_cluster):
     """A namespace of its own for one test (deleted at teardown; pods go at once, no kubelet)."""
     from kubernetes import client  # pylint: disable=import-outside-toplevel

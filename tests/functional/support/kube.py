@@ -25,14 +25,16 @@ import json
 import os
 import pathlib
 import shutil
-import signal
-import socket
 import ssl
 import subprocess
 import sys
 import threading
 import time
 import urllib.request
+
+if __package__ in (None, ""):   # run as a script (see the docstring): make `support` importable
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from support.processes import alive, free_port, openssl, stop as stop_pids  # noqa: E402
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 CRDS = REPO / "roles" / "egress_gateway" / "files" / "crds"
@@ -51,28 +53,18 @@ def kube_bin_dir(*binaries: str) -> pathlib.Path:
     return pathlib.Path(out.stdout.strip().splitlines()[-1])
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _openssl(*args, cwd):
-    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
-
-
 def make_certs(pki: pathlib.Path):
     """A CA, a serving certificate for 127.0.0.1 and the service-account key pair."""
     pki.mkdir(parents=True, exist_ok=True)
-    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=vegE-test-ca",
-             "-keyout", "ca.key", "-out", "ca.crt", cwd=pki)
-    _openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=kube-apiserver",
-             "-keyout", "server.key", "-out", "server.csr", cwd=pki)
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=vegE-test-ca",
+            "-keyout", "ca.key", "-out", "ca.crt", cwd=pki)
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=kube-apiserver",
+            "-keyout", "server.key", "-out", "server.csr", cwd=pki)
     (pki / "san.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\n")
-    _openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-             "-days", "2", "-extfile", "san.cnf", "-out", "server.crt", cwd=pki)
-    _openssl("genrsa", "-out", "sa.key", "2048", cwd=pki)
-    _openssl("rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub", cwd=pki)
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+            "-days", "2", "-extfile", "san.cnf", "-out", "server.crt", cwd=pki)
+    openssl("genrsa", "-out", "sa.key", "2048", cwd=pki)
+    openssl("rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub", cwd=pki)
 
 
 def kubeconfig_text(server: str, ca: pathlib.Path, token: str, user: str = "admin") -> str:
@@ -160,7 +152,7 @@ class Cluster:
         last = None
         while time.monotonic() < deadline:
             for name, pid in self.pids.items():
-                if not _alive(pid):
+                if not alive(pid):
                     raise RuntimeError(f"{name} exited during start; see {self.workdir / (name + '.log')}")
             try:
                 with urllib.request.urlopen(request, context=context, timeout=5) as response:
@@ -174,9 +166,8 @@ class Cluster:
     def stop(self, remove=True):
         for name in ("kube-controller-manager", "kube-apiserver", "etcd"):
             pid = self.pids.get(name)
-            if pid and _alive(pid):
-                os.kill(pid, signal.SIGTERM)
-                _wait_exit(pid)
+            if pid:
+                stop_pids([pid], timeout=20)
         self.pids = {}
         if remove:
             shutil.rmtree(self.workdir, ignore_errors=True)
@@ -216,32 +207,6 @@ class Cluster:
                     return base64.b64decode(secret.data["token"]).decode()
             time.sleep(0.3)
         raise RuntimeError(f"no token Secret for ServiceAccount {namespace}/{name} after {timeout}s")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        waited, _ = os.waitpid(pid, os.WNOHANG)
-        if waited == pid:
-            return False
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def _wait_exit(pid: int, timeout: float = 20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not _alive(pid):
-            return
-        time.sleep(0.1)
-    os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 5
-    while _alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -383,6 +348,35 @@ def add_node(cluster: Cluster, name: str, labels: dict | None = None):
                         "lastTransitionTime": now, "reason": "KubeletReady", "message": "stand-in"}],
         "addresses": [{"type": "Hostname", "address": name}],
     }})
+
+
+BFD_IP = "10.255.255.255"
+
+
+def kube_ovn_objects(cluster: Cluster, bfd_ip: str = BFD_IP):
+    """The cluster-scoped objects Kube-OVN keeps, as its controller reports them: the default VPC
+    ovn-cluster (with a BFD port) and the subnets ovn-default and subnet1. Idempotent."""
+    from kubernetes import client  # pylint: disable=import-outside-toplevel
+    from kubernetes.client.rest import ApiException  # pylint: disable=import-outside-toplevel
+
+    custom = client.CustomObjectsApi(cluster.api_client())
+
+    def ensure(plural, body):
+        try:
+            custom.create_cluster_custom_object("kubeovn.io", "v1", plural, body)
+        except ApiException as exc:
+            if exc.status != 409:
+                raise
+
+    ensure("vpcs", {"apiVersion": "kubeovn.io/v1", "kind": "Vpc", "metadata": {"name": "ovn-cluster"},
+                    "spec": {"bfdPort": {"enabled": True, "ip": bfd_ip}}})
+    custom.patch_cluster_custom_object_status("kubeovn.io", "v1", "vpcs", "ovn-cluster", {"status": {
+        "router": "ovn-cluster", "defaultLogicalSwitch": "ovn-default", "default": True,
+        "bfdPort": {"name": "bfd@ovn-cluster", "ip": bfd_ip, "nodes": []}}})
+    for name, cidr, gateway in (("ovn-default", "10.16.0.0/16", "10.16.0.1"), ("subnet1", "10.17.0.0/16", "10.17.0.1")):
+        ensure("subnets", {"apiVersion": "kubeovn.io/v1", "kind": "Subnet", "metadata": {"name": name},
+                           "spec": {"protocol": "IPv4", "provider": "ovn", "cidrBlock": cidr, "gateway": gateway,
+                                    "vpc": "ovn-cluster"}})
 
 
 def install_crds(cluster: Cluster, timeout: float = 60, documents=None) -> list:

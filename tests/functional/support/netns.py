@@ -101,12 +101,3 @@ def wait_for(predicate, timeout: float = 10, interval: float = 0.1):
         if value or time.monotonic() > deadline:
             return value
         time.sleep(interval)
-
-
-def process_alive(pid: int) -> bool:
-    """True while pid runs; a zombie (killed, not yet reaped by its parent) counts as gone."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False

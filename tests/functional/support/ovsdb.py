@@ -12,9 +12,10 @@ import pathlib
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import time
+
+from support.processes import free_port
 
 CACHE = pathlib.Path(os.environ.get("OVN_CACHE") or pathlib.Path.home() / ".cache/kubeovn-egress-gateway/ovn")
 SCHEMAS = {
@@ -26,12 +27,6 @@ OVSDB_TOOL = shutil.which("ovsdb-tool") or "/usr/bin/ovsdb-tool"
 OVSDB_CLIENT = shutil.which("ovsdb-client") or "/usr/bin/ovsdb-client"
 OVS_APPCTL = shutil.which("ovs-appctl") or "/usr/bin/ovs-appctl"
 DB = "OVN_Northbound"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait(predicate, timeout=20.0, what="condition"):
