@@ -14,16 +14,18 @@ class EgressGatewayError(Exception):
     """A failure the user can act on: bad input, an unreachable database, a missing object.
 
     ``field`` is the path of the offending input (``spec.policies[0].ipBlocks[1]``) and ``value``
-    its value, when the error is about input.
+    its value, when the error is about input. ``details`` are further return values of the
+    failed task (e.g. the HTTP ``status`` of a Kubernetes API error).
     """
 
-    def __init__(self, message, field=None, value=None):
+    def __init__(self, message, field=None, value=None, **details):
         super().__init__(message)
         self.field = field
         self.value = value
+        self.details = details
 
     def to_result(self):
-        result = {"msg": str(self)}
+        result = dict(self.details, msg=str(self))
         if self.field is not None:
             result["field"] = self.field
             result["value"] = self.value
@@ -33,8 +35,9 @@ class EgressGatewayError(Exception):
 def run_module(module, action):
     """Run ``action(module) -> dict`` and exit the module with its result.
 
-    EgressGatewayError becomes fail_json with the message (and field/value); any other exception
-    becomes fail_json with its traceback, so an unexpected failure is still readable.
+    The one place where errors become fail_json: EgressGatewayError with its message (and
+    field/value/details); any other exception with its traceback, so an unexpected failure is
+    still readable. The result's ``diff`` is returned only when the task runs with --diff.
     """
     try:
         result = action(module)
@@ -42,4 +45,6 @@ def run_module(module, action):
         module.fail_json(**exc.to_result())
     except Exception as exc:  # pylint: disable=broad-except
         module.fail_json(msg=f"unexpected error: {exc!r}", exception=traceback.format_exc())
+    if not module._diff:  # pylint: disable=protected-access
+        result.pop("diff", None)
     module.exit_json(**result)

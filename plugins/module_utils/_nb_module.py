@@ -1,13 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: kubeovn.egress_gateway contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What every OVN NB module shares: connection options, external_ids handling, results.
+"""What every OVN NB module shares: connection options, parsing of their parameters, results.
 
 PRIVATE to the collection: not a public API. Documented by the doc fragment ``ovn_nb``.
 """
 from __future__ import annotations
 
 import copy
+import re
 import uuid as uuidlib
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
@@ -42,17 +43,22 @@ def argument_spec(**specific):
 def connect(module, tables, **kwargs):
     params = module.params
     if params["timeout"] <= 0:
-        raise EgressGatewayError("timeout must be a positive number of seconds", field="timeout",
-                                 value=params["timeout"])
+        raise EgressGatewayError(f"timeout must be a positive number of seconds (got {params['timeout']!r})",
+                                 field="timeout", value=params["timeout"])
     return NbConnection(params["connection"], tables, timeout=params["timeout"],
                         private_key=params["private_key"], certificate=params["certificate"],
                         ca_cert=params["ca_cert"], **kwargs)
 
 
+def string_map(value):
+    """A map column's value: keys and values as strings (OVSDB maps of string to string)."""
+    return {str(k): str(v) for k, v in value.items()}
+
+
 def external_ids(params, columns, merge):
     """Add external_ids to a Want's columns and merge list, per external_ids_mode."""
     if params.get("external_ids") is not None:
-        columns["external_ids"] = {str(k): str(v) for k, v in params["external_ids"].items()}
+        columns["external_ids"] = string_map(params["external_ids"])
         if params["external_ids_mode"] == "merge":
             merge.append("external_ids")
     elif params["external_ids_mode"] == "replace":
@@ -60,12 +66,13 @@ def external_ids(params, columns, merge):
     return columns, tuple(merge)
 
 
-def result(module, plan, **extra):
-    """changed / diff from a plan, plus the module's own return values."""
-    out = {"changed": plan.changed}
-    if module._diff:  # pylint: disable=protected-access
-        out["diff"] = plan.diff()
-    out.update(extra)
+def result(module, plan, **values):
+    """changed and diff from a plan, plus the module's own return values (None ones left out).
+
+    The diff is always there; _common.run_module drops it unless the task runs with --diff.
+    """
+    out = {"changed": plan.changed, "diff": plan.diff()}
+    out.update({k: v for k, v in values.items() if v is not None})
     return out
 
 
@@ -73,7 +80,88 @@ def parse_uuid(value, field):
     try:
         return uuidlib.UUID(str(value))
     except ValueError:
-        raise EgressGatewayError(f"{field} must be a row uuid, got {value!r}", field=field, value=value) from None
+        raise EgressGatewayError(f"{field} must be a row uuid (got {value!r})", field=field, value=value) from None
+
+
+# Names. OVN accepts any string as a row's name, but a name that is empty, carries whitespace or
+# control characters, or is not ASCII is a typo or an injection (into a match, into
+# ovn-nbctl output), never a real port or router.
+_NAME = re.compile(r"[!-~]+")
+# What OVN's lexer reads after $ / @ in a match (lib/lex.c: lex_is_id1 / lex_is_idn).
+OVN_IDENTIFIER = re.compile(r"[A-Za-z_.][A-Za-z0-9_.]*")
+# Printable ASCII and spaces: an OVN match expression on one line.
+_MATCH = re.compile(r"[ -~]*[!-~][ -~]*")
+
+
+def parse_name(value, field):
+    """A row name (router, port, chassis): printable ASCII, no whitespace, not empty."""
+    if not isinstance(value, str) or not _NAME.fullmatch(value):
+        raise EgressGatewayError(f"{field} must be a non-empty name of printable ASCII characters without "
+                                 f"spaces (got {value!r})", field=field, value=value)
+    return value
+
+
+def parse_identifier(value, field):
+    """An address set name: one that a match can refer to as $name (OVN's identifier syntax)."""
+    if not isinstance(value, str) or not OVN_IDENTIFIER.fullmatch(value):
+        raise EgressGatewayError(f"{field} must be an OVN identifier: letters, digits, '_' and '.', not starting "
+                                 f"with a digit (got {value!r})", field=field, value=value)
+    return value
+
+
+def parse_match(value, field):
+    """An OVN match expression: not empty, one line of printable ASCII (OVN parses the rest)."""
+    if not isinstance(value, str) or not _MATCH.fullmatch(value):
+        raise EgressGatewayError(f"{field} must be a non-empty OVN match expression on one line of printable "
+                                 f"ASCII (got {value!r})", field=field, value=value)
+    return value
+
+
+def parse_priority(value, field):
+    """A router policy / HA chassis priority: 0-32767 (the NB schema's range)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 32767:
+        raise EgressGatewayError(f"{field} must be 0-32767 (got {value!r})", field=field, value=value)
+    return value
+
+
+def parse_chassis(items, field):
+    """chassis: names (priority 100 - index, as Kube-OVN) or {name, priority} -> {name: priority}."""
+    chassis = {}
+    for i, item in enumerate(items):
+        path = f"{field}[{i}]"
+        if isinstance(item, dict):
+            if set(item) != {"name", "priority"}:
+                raise EgressGatewayError(f"{path} must be a name or {{name, priority 0-32767}} (got {item!r})",
+                                         field=path, value=item)
+            name = parse_name(item["name"], f"{path}.name")
+            priority = parse_priority(item["priority"], f"{path}.priority")
+        else:
+            name, priority = parse_name(item, path), max(0, 100 - i)
+        if name in chassis:
+            raise EgressGatewayError(f"{path}: chassis {name} is listed twice (got {item!r})", field=path, value=item)
+        chassis[name] = priority
+    return chassis
+
+
+def parse_mac(value, field):
+    """A MAC address -> xx:xx:xx:xx:xx:xx."""
+    lib = _netaddr()
+    try:
+        if not isinstance(value, str) or not value.isascii():
+            raise ValueError(value)
+        return str(lib.EUI(value, dialect=lib.mac_unix_expanded))
+    except (lib.AddrFormatError, ValueError, TypeError):
+        raise EgressGatewayError(f"{field} is not a MAC address (got {value!r})", field=field, value=value) from None
+
+
+def same_family(addresses, given, field):
+    """Every address of a list in one family (OVN's ECMP nexthops of one policy are)."""
+    families = [6 if ":" in a else 4 for a in addresses]   # canonical text from parse_ip
+    for i, family in enumerate(families):
+        if family != families[0]:
+            raise EgressGatewayError(
+                f"{field}[{i}]: IPv{family} address in a list of IPv{families[0]} addresses; one policy's "
+                f"nexthops are all of one family (got {given[i]!r})", field=f"{field}[{i}]", value=given[i])
 
 
 # Addresses. _spec.parse_ip/parse_ip_block check the same things for the gateway model, but
@@ -104,11 +192,15 @@ def parse_ip_block(value, field):
     if not isinstance(value, str):
         return parse_ip(value, field)
     text, slash, length = value.partition("/")
-    address = parse_ip(text, field)
     if not slash:
-        return address
+        return parse_ip(value, field)
     try:
-        if not length.isdigit():
+        address = parse_ip(text, field)
+    except EgressGatewayError:
+        raise EgressGatewayError(f"{field}: is not an IPv4/IPv6 address or CIDR (got {value!r})",
+                                 field=field, value=value) from None
+    try:
+        if not (length.isascii() and length.isdigit()):   # int() reads full-width digits too
             raise ValueError(length)
         network = lib.IPNetwork(f"{address}/{int(length)}")
     except (lib.AddrFormatError, ValueError, TypeError):
@@ -117,3 +209,22 @@ def parse_ip_block(value, field):
         raise EgressGatewayError(f"{field}: has host bits set; the network is {network.cidr} (got {value!r})",
                                  field=field, value=value)
     return str(network.cidr)
+
+
+def parse_networks(items, field):
+    """A router port's networks: addresses with their prefix length (host bits are the address)."""
+    lib = _netaddr()
+    networks = []
+    for i, item in enumerate(items):
+        text, slash, length = item.partition("/") if isinstance(item, str) else ("", "", "")
+        if not slash or not (length.isascii() and length.isdigit()):
+            raise EgressGatewayError(f"{field}[{i}] must be an address with its prefix length (got {item!r})",
+                                     field=f"{field}[{i}]", value=item)
+        address = parse_ip(text, f"{field}[{i}]")
+        try:
+            network = lib.IPNetwork(f"{address}/{int(length)}")
+        except (lib.AddrFormatError, ValueError, TypeError):
+            raise EgressGatewayError(f"{field}[{i}] must be an address with its prefix length (got {item!r})",
+                                     field=f"{field}[{i}]", value=item) from None
+        networks.append(f"{network.ip}/{network.prefixlen}")
+    return networks

@@ -1,9 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: kubeovn.egress_gateway contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Generic have/want for OVN Northbound rows: identity, ownership, a pure plan, one transaction.
+"""Generic have/want for OVN Northbound rows: identity, ownership, a pure plan.
 
 PRIVATE to the collection: not a public API. Used by the ovn_* modules and the gateway reconciler.
+Pure: plain Python data in, plain data out; it never imports python-ovs. Reading the database
+into a Snapshot and writing a Plan in one transaction is ``_ovsdb.NbConnection``'s job
+(``snapshot()``, ``converge()``).
 
 API (stable; only additive changes)::
 
@@ -21,26 +24,21 @@ API (stable; only additive changes)::
         create   False: the row must exist (only updated); else "unknown <table> '<key>'".
         prune_children  delete this row's non-root children (PARENTS) that no Want identifies.
         A key may use "_uuid" (uuid.UUID) to name an existing row.
+        Want.ref is the Ref that names its row; Want.label (= Ref.label) is for display only.
     ref(table, parent=None, **key) -> Ref
     owned_by(**external_ids) -> predicate(row dict) true when the row's external_ids hold them all
 
-    plan(snapshot, wants, owned=None) -> Plan      pure; owned = {table: predicate}: rows of that
+    plan(snapshot, wants, owned=None) -> Plan      owned = {table: predicate}: rows of that
         table for which the predicate holds and that no present Want identifies are deleted.
         Rows of other owners are never in a Plan.
-    Plan.changed, Plan.changes [Change(action, table, label, uuid, before, after, columns)],
-         Plan.diff() -> {"before": {label: row}, "after": {label: row}},
-         Plan.rows -> {label: {"uuid": str|None, **row}} for each present Want (after the plan),
-         Plan.uuids (label -> str uuid) filled by converge() after a commit.
-    converge(conn, wants, owned=None, check_mode=False) -> Plan
-        read (conn.snapshot()), plan, and unless check mode or nothing changes apply the plan
-        in ONE transaction; TRY_AGAIN / a leader change -> wait for fresh data, re-plan, re-apply.
-    Snapshot(rows, columns): {table: {uuid: {column: value}}} and {table: {column: Column}};
-        values: scalar -> value, optional (min 0, max 1) -> value or None, set -> list,
-        map -> dict, references -> uuid.UUID. Snapshot.from_idl(idl) reads a python-ovs replica.
-
-Deletes work in one transaction even where referential integrity bites (a Logical_Router_Port
-and the HA_Chassis_Group it references): a deleted non-root row is unlinked from its parent AND
-deleted explicitly, so no strong reference to a deleted root row survives the commit.
+    Plan.changed, Plan.changes [Change(action, table, label, uuid, before, after, columns, ref)],
+         Plan.diff() -> {"before": {label: row}, "after": {label: row}}  (labels: display only),
+         Plan.rows -> {Ref: {"uuid": str|None, **row}} for each present Want (after the plan),
+         Plan.uuids (Ref -> str uuid), filled after a commit.
+    Snapshot(rows, columns, load=None): {table: {uuid: {column: value}}} and
+        {table: {column: Column}}; ``load(table)`` supplies a table's rows on first use.
+        Values: scalar -> value, optional (min 0, max 1) -> value or None, set -> list,
+        map -> dict, references -> uuid.UUID.
 """
 from __future__ import annotations
 
@@ -65,8 +63,6 @@ LABEL_COLUMNS = {
     "BFD": ("logical_port", "dst_ip"),
     "HA_Chassis": ("chassis_name",),
 }
-
-MAX_ATTEMPTS = 8
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,38 +130,19 @@ def _label(table, key, parent=None):
 class Snapshot:
     """Rows read from the NB database, in python form (see the module docstring)."""
 
-    def __init__(self, rows, columns):
+    def __init__(self, rows, columns, load=None):
         self._rows = rows
         self.columns = columns
-
-    @classmethod
-    def from_idl(cls, idl):
-        columns = {
-            name: {col: _column_of(c.type) for col, c in table.columns.items()}
-            for name, table in idl.tables.items()
-        }
-        snap = cls({}, columns)
-        snap._idl = idl  # pylint: disable=attribute-defined-outside-init
-        return snap
+        self._load = load
 
     def has_table(self, table):
         return table in self.columns
 
     def rows(self, table):
         if table not in self._rows:
-            idl = getattr(self, "_idl", None)
-            if idl is None or table not in idl.tables:
+            if self._load is None or table not in self.columns:
                 raise EgressGatewayError(f"internal: table {table} is not monitored")
-            import ovs.db.data
-            kinds = self.columns[table]
-            columns = idl.tables[table].columns
-            # the replica leaves out columns that hold their default value
-            defaults = {col: _from_datum(kinds[col], ovs.db.data.Datum.default(c.type)) for col, c in columns.items()}
-            self._rows[table] = {
-                row.uuid: dict(defaults, **{col: _from_datum(kinds[col], datum) for col, datum in row._data.items()
-                                            if col in kinds})
-                for row in idl.tables[table].rows.values()
-            }
+            self._rows[table] = self._load(table)
         return self._rows[table]
 
     def find(self, table, key, within=None):
@@ -174,24 +151,6 @@ class Snapshot:
         uuids = rows.keys() if within is None else [u for u in within if u in rows]
         return sorted((u for u in uuids
                        if all(_same(u if c == "_uuid" else rows[u].get(c), v) for c, v in key.items())), key=str)
-
-
-def _column_of(ovs_type):
-    ref_table = ovs_type.key.ref_table.name if getattr(ovs_type.key, "ref_table", None) else None
-    if ovs_type.is_map():
-        return Column("map")
-    if ovs_type.is_scalar():
-        return Column("scalar", ref_table)
-    if ovs_type.is_optional():
-        return Column("optional", ref_table)
-    return Column("set", ref_table)
-
-
-def _from_datum(column, datum):
-    value = datum.to_python(lambda atom, base: atom)
-    if column.kind == "optional":
-        return value[0] if value else None
-    return value
 
 
 def _same(a, b):
@@ -208,10 +167,14 @@ def _canon(value):
 
 # -- the plan -----------------------------------------------------------------------------------
 
-@dataclasses.dataclass
+@dataclasses.dataclass(frozen=True)
 class Pending:
     """A row this plan creates (its uuid exists only inside the transaction)."""
-    label: str
+    ref: Ref
+
+    @property
+    def label(self):
+        return self.ref.label
 
     def __str__(self):
         return self.label
@@ -227,14 +190,14 @@ class Change:
     after: dict | None
     columns: dict = dataclasses.field(default_factory=dict)   # column -> value to write
     parent: tuple | None = None   # (parent table, parent uuid | Pending, parent column)
-    want: Want | None = None
+    ref: Ref | None = None        # the Want's row (create / update); None for a delete
 
 
 @dataclasses.dataclass
 class Plan:
     changes: list
-    rows: dict                # label -> row after the plan (python form, uuid as str or None)
-    uuids: dict = dataclasses.field(default_factory=dict)
+    rows: dict                # Ref -> row after the plan (python form, uuid as str or None)
+    uuids: dict = dataclasses.field(default_factory=dict)   # Ref -> uuid (str) after a commit
 
     @property
     def changed(self):
@@ -336,7 +299,7 @@ class _Planner:
             if want.state == "absent":
                 self.plan_absent(want)
             else:
-                rows[want.label] = self.plan_present(want)
+                rows[want.ref] = self.plan_present(want)
         for want in present:
             if want.prune_children:
                 self.plan_prune(want)
@@ -348,7 +311,7 @@ class _Planner:
         found = self.identify(want)
         if not found:
             return
-        for child_table, (parent_table, parent_column) in PARENTS.items():
+        for child_table, (parent_table, _column) in PARENTS.items():
             if parent_table != want.table or not self.snap.has_table(child_table):
                 continue
             for child in self._children(child_table, found[0]):
@@ -371,7 +334,7 @@ class _Planner:
 
     def pending_if_missing(self, want):
         if want.create and not self.identify(want):
-            self.pending[want.ref] = Pending(want.label)
+            self.pending[want.ref] = Pending(want.ref)
 
     def plan_absent(self, want):
         for row_uuid in self.identify(want):
@@ -408,7 +371,7 @@ class _Planner:
                 link = (PARENTS[want.table][0], parent, PARENTS[want.table][1])
             after = self.show_row(want.table, columns)
             self.changes.append(Change("create", want.table, want.label, None, None, after,
-                                       columns=columns, parent=link, want=want))
+                                       columns=columns, parent=link, ref=want.ref))
             return dict(after, uuid=None)
         row_uuid = found[0]
         self.matched.add(row_uuid)
@@ -428,7 +391,7 @@ class _Planner:
         if differing:
             before = self.show_row(want.table, row)
             self.changes.append(Change("update", want.table, want.label, row_uuid,
-                                       before, shown, columns=differing, want=want))
+                                       before, shown, columns=differing, ref=want.ref))
         return dict(shown, uuid=str(row_uuid))
 
     def plan_owned_deletes(self, table, predicate):
@@ -448,103 +411,3 @@ def _equal(have, want):
 def plan(snapshot, wants, owned=None):
     """Pure: what must change so that the wanted rows exist and stale owned rows do not."""
     return _Planner(snapshot, wants, owned).run()
-
-
-# -- applying -----------------------------------------------------------------------------------
-
-def apply_plan(the_plan, txn, idl):
-    """Write every change of the plan into one python-ovs transaction (not committed here)."""
-    import ovs.db.data
-    import ovs.db.error
-
-    inserted = {}
-    for change in the_plan.changes:
-        if change.action == "create":
-            inserted[change.label] = txn.insert(idl.tables[change.table])
-
-    def to_ovs(value):
-        if isinstance(value, Pending):
-            return inserted[value.label]
-        if isinstance(value, (list, tuple, set, frozenset)):
-            return [to_ovs(v) for v in value]
-        return value
-
-    def write(row, table, column, value):
-        col = idl.tables[table].columns[column]
-        if value is None:
-            value = []
-        value = to_ovs(value)
-        try:
-            ovs.db.data.Datum.from_python(col.type, value, _row_to_uuid)
-        except ovs.db.error.Error as exc:
-            raise EgressGatewayError(f"{table}.{column}: invalid value {value!r}: {exc}",
-                                     field=column, value=value) from None
-        setattr(row, column, value)
-
-    for change in the_plan.changes:
-        table = idl.tables[change.table]
-        if change.action == "create":
-            row = inserted[change.label]
-            for column, value in change.columns.items():
-                write(row, change.table, column, value)
-            if change.parent is not None:
-                parent_table, parent, parent_column = change.parent
-                if isinstance(parent, Pending):
-                    parent_row = inserted[parent.label]
-                else:
-                    parent_row = idl.tables[parent_table].rows[parent]
-                    # a concurrent writer adding the same child makes this TRY_AGAIN (re-plan
-                    # sees its row): no duplicate policies from two runs at once
-                    parent_row.verify(parent_column)
-                parent_row.addvalue(parent_column, row)
-        elif change.action == "update":
-            row = table.rows[change.uuid]
-            for column, value in change.columns.items():
-                write(row, change.table, column, value)
-        else:
-            if change.parent is not None:
-                parent_table, parent_uuid, parent_column = change.parent
-                idl.tables[parent_table].rows[parent_uuid].delvalue(parent_column, change.uuid)
-            row = table.rows[change.uuid]
-            if not row._table.is_root:  # pylint: disable=protected-access
-                # python-ovs leaves a non-root row to garbage collection, which runs after the
-                # server's referential-integrity check: delete it explicitly.
-                txn.add_op({"op": "delete", "table": change.table,
-                            "where": [["_uuid", "==", ["uuid", str(change.uuid)]]]})
-            row.delete()
-    return inserted
-
-
-def _row_to_uuid(value):
-    return getattr(value, "uuid", value)
-
-
-def _builder(the_plan, inserted):
-    def build(txn, idl):
-        inserted.update(apply_plan(the_plan, txn, idl))
-    return build
-
-
-def converge(conn, wants, owned=None, check_mode=False):
-    """Read, plan and (unless check_mode) apply in one transaction, retrying on TRY_AGAIN."""
-    wants = list(wants)
-    for _attempt in range(MAX_ATTEMPTS):
-        the_plan = plan(conn.snapshot(), wants, owned)
-        if check_mode or not the_plan.changed:
-            return the_plan
-        inserted = {}
-        status, txn = conn.commit(_builder(the_plan, inserted))
-        if status == "try again":
-            conn.wait_for_change()
-            continue
-        for label, row in inserted.items():
-            real = txn.get_insert_uuid(row.uuid)
-            the_plan.uuids[label] = str(real) if real else None
-            if label in the_plan.rows:
-                the_plan.rows[label]["uuid"] = the_plan.uuids[label]
-        for label, row in the_plan.rows.items():
-            if row.get("uuid"):
-                the_plan.uuids.setdefault(label, row["uuid"])
-        return the_plan
-    raise EgressGatewayError(
-        f"the NB database kept changing under us: gave up after {MAX_ATTEMPTS} attempts at {conn.remote}")

@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A short-lived, synchronous connection to the OVN Northbound database (python-ovs IDL).
 
-PRIVATE to the collection: not a public API. Used through ``_nb_rows.converge`` by the modules.
+PRIVATE to the collection: not a public API. The one module that talks python-ovs: it reads the
+replica into an ``_nb_rows.Snapshot`` and writes an ``_nb_rows.Plan`` in one transaction.
 
 API (stable; only additive changes)::
 
@@ -26,10 +27,15 @@ API (stable; only additive changes)::
         conn.set_condition(t, clauses)  # monitor other rows of t (server-side), wait for them
         conn.select(t, columns)         # one plain `select` outside the replica (large tables)
         conn.snapshot()                 # _nb_rows.Snapshot of what is monitored (lazy per table)
+        conn.converge(wants, owned=None, check_mode=False, read=None) -> _nb_rows.Plan
+                                        # read (read() or snapshot()), plan, and unless check
+                                        #   mode or nothing changes apply the plan in ONE
+                                        #   transaction; "try again" (a concurrent writer, a
+                                        #   leader change, an index clash) -> wait for fresh
+                                        #   data, re-read, re-plan. Plan.uuids holds the uuids.
         conn.commit(build)              # build(txn, idl) fills one python-ovs Transaction;
                                         #   returns (status, txn) with status "success",
-                                        #   "unchanged" or "try again" (then call wait_for_change()
-                                        #   and re-plan); errors raise EgressGatewayError.
+                                        #   "unchanged" or "try again"; errors raise.
         conn.wait_for_change()          # after "try again": until the replica is fresh again
 
 Errors (EgressGatewayError): unreachable (names the remotes), not an OVN_Northbound database,
@@ -45,9 +51,12 @@ import os
 import time
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_rows import Column, Pending, Snapshot, plan
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._ovs_json import FastParser, use_fast_json
 
 try:
+    import ovs.db.data
+    import ovs.db.error
     import ovs.db.idl
     import ovs.poller
     import ovs.stream
@@ -69,6 +78,7 @@ FEATURE_VERSIONS = {
 TXN_SUCCESS = "success"
 TXN_UNCHANGED = "unchanged"
 TXN_TRY_AGAIN = "try again"
+MAX_ATTEMPTS = 8
 
 
 def split_remotes(remote):
@@ -281,8 +291,50 @@ class NbConnection:
     # -- reading and writing ------------------------------------------------------------------
 
     def snapshot(self):
-        from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_rows import Snapshot
-        return Snapshot.from_idl(self.idl)
+        """What the replica holds now, converted to python form table by table on first use."""
+        idl = self.idl
+        columns = {name: {col: _column_of(c.type) for col, c in table.columns.items()}
+                   for name, table in idl.tables.items()}
+
+        def load(table):
+            kinds = columns[table]
+            # the replica leaves out columns that hold their default value
+            defaults = {col: _from_datum(kinds[col], ovs.db.data.Datum.default(c.type))
+                        for col, c in idl.tables[table].columns.items()}
+            return {row.uuid: dict(defaults, **{col: _from_datum(kinds[col], datum)
+                                                for col, datum in row._data.items()  # pylint: disable=protected-access
+                                                if col in kinds})
+                    for row in idl.tables[table].rows.values()}
+        return Snapshot({}, columns, load)
+
+    def converge(self, wants, owned=None, check_mode=False, read=None):
+        """Read, plan and (unless check_mode) apply in one transaction, retrying on TRY_AGAIN.
+
+        ``read()`` returns the Snapshot to plan on (default: snapshot()); it is called again for
+        every attempt, so checks it makes see the fresh data too.
+        """
+        wants = list(wants)
+        read = read or self.snapshot
+        for _attempt in range(MAX_ATTEMPTS):
+            the_plan = plan(read(), wants, owned)
+            if check_mode or not the_plan.changed:
+                return the_plan
+            inserted = {}
+            status, txn = self.commit(_builder(the_plan, inserted))
+            if status == TXN_TRY_AGAIN:
+                self.wait_for_change()
+                continue
+            for row_ref, row in inserted.items():
+                real = txn.get_insert_uuid(row.uuid)
+                the_plan.uuids[row_ref] = str(real) if real else None
+                if row_ref in the_plan.rows:
+                    the_plan.rows[row_ref]["uuid"] = the_plan.uuids[row_ref]
+            for row_ref, row in the_plan.rows.items():
+                if row.get("uuid"):
+                    the_plan.uuids.setdefault(row_ref, row["uuid"])
+            return the_plan
+        raise EgressGatewayError(
+            f"the NB database kept changing under us: gave up after {MAX_ATTEMPTS} attempts at {self.remote}")
 
     def _run_until(self, done, deadline, doing):
         while True:
@@ -347,6 +399,93 @@ class NbConnection:
             # a concurrent writer created a row with the same indexed identity: re-read, re-plan
             return TXN_TRY_AGAIN, txn
         raise EgressGatewayError(f"the NB transaction at {self.remote} failed ({status}): {txn.get_error()}")
+
+
+def _column_of(ovs_type):
+    ref_table = ovs_type.key.ref_table.name if getattr(ovs_type.key, "ref_table", None) else None
+    if ovs_type.is_map():
+        return Column("map")
+    if ovs_type.is_scalar():
+        return Column("scalar", ref_table)
+    if ovs_type.is_optional():
+        return Column("optional", ref_table)
+    return Column("set", ref_table)
+
+
+def _from_datum(column, datum):
+    value = datum.to_python(lambda atom, base: atom)
+    if column.kind == "optional":
+        return value[0] if value else None
+    return value
+
+
+def _write(the_plan, txn, idl):
+    """Write every change of the plan into one python-ovs transaction (not committed here).
+
+    Returns {Ref: inserted row} for the rows the plan creates.
+    """
+    inserted = {change.ref: txn.insert(idl.tables[change.table])
+                for change in the_plan.changes if change.action == "create"}
+
+    def to_ovs(value):
+        if isinstance(value, Pending):
+            return inserted[value.ref]
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return [to_ovs(v) for v in value]
+        return value
+
+    def write(row, table, column, value):
+        col = idl.tables[table].columns[column]
+        value = to_ovs([] if value is None else value)
+        try:
+            ovs.db.data.Datum.from_python(col.type, value, _row_to_uuid)
+        except ovs.db.error.Error as exc:
+            raise EgressGatewayError(f"{table}.{column}: invalid value {value!r}: {exc}",
+                                     field=column, value=value) from None
+        setattr(row, column, value)
+
+    for change in the_plan.changes:
+        table = idl.tables[change.table]
+        if change.action == "create":
+            row = inserted[change.ref]
+            for column, value in change.columns.items():
+                write(row, change.table, column, value)
+            if change.parent is not None:
+                parent_table, parent, parent_column = change.parent
+                if isinstance(parent, Pending):
+                    parent_row = inserted[parent.ref]
+                else:
+                    parent_row = idl.tables[parent_table].rows[parent]
+                    # a concurrent writer adding the same child makes this TRY_AGAIN (re-plan
+                    # sees its row): no duplicate policies from two runs at once
+                    parent_row.verify(parent_column)
+                parent_row.addvalue(parent_column, row)
+        elif change.action == "update":
+            row = table.rows[change.uuid]
+            for column, value in change.columns.items():
+                write(row, change.table, column, value)
+        else:
+            if change.parent is not None:
+                parent_table, parent_uuid, parent_column = change.parent
+                idl.tables[parent_table].rows[parent_uuid].delvalue(parent_column, change.uuid)
+            if not table.is_root:
+                # python-ovs leaves a non-root row to garbage collection, which runs after the
+                # server's referential-integrity check: delete it explicitly.
+                txn.add_op({"op": "delete", "table": change.table,
+                            "where": [["_uuid", "==", ["uuid", str(change.uuid)]]]})
+            table.rows[change.uuid].delete()
+    return inserted
+
+
+def _row_to_uuid(value):
+    return getattr(value, "uuid", value)
+
+
+def _builder(the_plan, inserted):
+    """commit()'s build function for a plan; fills ``inserted`` ({Ref: inserted row})."""
+    def build(txn, idl):
+        inserted.update(_write(the_plan, txn, idl))
+    return build
 
 
 def _strerror(error):

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The egress gateway reconciler: the model's desired rows -> one NB transaction.
 
-_spec.desired_rows() says what the NB must hold for a gateway; this module turns that into
+_desired_rows.desired_rows() says what the NB must hold for a gateway; this module turns that into
 _nb_rows Wants (port group members resolved to Logical_Switch_Port uuids once, by name), reads
 only the rows that matter (server-side monitor conditions), refuses to take over rows of other
 owners, and converges in ONE transaction for one or several gateways (Targets): rows created,
@@ -17,10 +17,15 @@ from __future__ import annotations
 import dataclasses
 import uuid as uuidlib
 
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module import connect, result
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_rows import (
-    PARENTS, Column, Snapshot, Want, converge, ref,
+    PARENTS, Column, Snapshot, Want, ref,
 )
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import parse_gateway, parse_identity
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._desired_rows import desired_rows
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._gateway import (
     EXTERNAL_ID_GATEWAY, EXTERNAL_ID_VENDOR, PRIORITY_DROP, PRIORITY_LOCAL, PRIORITY_REROUTE, VENDOR, Gateway,
 )
@@ -29,7 +34,15 @@ from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._gateway im
 # transaction the order only decides how the changes are listed.
 OWNED_TABLES = ("BFD", "Logical_Router_Policy", "Port_Group", "Address_Set")
 
-POLICY_COLUMNS = ["priority", "match", "action", "nexthops", "bfd_sessions", "external_ids"]
+# The one mapping of the model's desired rows (desired_rows(): kind -> [row in NB column names])
+# to the NB: kind -> (table, identity columns, other columns). Wants, what is monitored and the
+# task's report all come from it.
+ROW_TABLES = {
+    "port_groups": ("Port_Group", ("name",), ("ports", "external_ids")),
+    "address_sets": ("Address_Set", ("name",), ("addresses", "external_ids")),
+    "bfd": ("BFD", ("logical_port", "dst_ip"), ("min_rx", "min_tx", "detect_mult", "external_ids")),
+    "policies": ("Logical_Router_Policy", ("priority", "match"), ("action", "nexthops", "bfd_sessions", "external_ids")),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,13 +64,8 @@ def monitored_tables(targets) -> tuple[dict, dict]:
     plus the rows that could sit on their identities (names, priorities, the BFD ports). The
     pods' logical switch ports are not monitored: see port_uuids().
     """
-    tables = {
-        "Logical_Router": ["name", "policies", "ports"],
-        "Logical_Router_Policy": list(POLICY_COLUMNS),
-        "BFD": ["logical_port", "dst_ip", "min_rx", "min_tx", "detect_mult", "external_ids"],
-        "Port_Group": ["name", "ports", "external_ids"],
-        "Address_Set": ["name", "addresses", "external_ids"],
-    }
+    tables = {"Logical_Router": ["name", "policies", "ports"]}
+    tables.update({table: [*key, *columns] for table, key, columns in ROW_TABLES.values()})
     clauses = {table: [] for table in OWNED_TABLES}
     clauses["Logical_Router_Policy"] = [["priority", "==", p] for p in (PRIORITY_LOCAL, PRIORITY_REROUTE, PRIORITY_DROP)]
     bfd_ports = []
@@ -91,33 +99,26 @@ def port_uuids(conn) -> dict:
 
 def with_ports(snapshot, lsp_uuids: dict):
     """The replica's rows plus the ports read by port_uuids() (plans and diffs name the members)."""
-    rows = {table: snapshot.rows(table) for table in snapshot.columns}
-    columns = dict(snapshot.columns)
-    rows["Logical_Switch_Port"] = {row_uuid: {"name": name} for name, row_uuid in lsp_uuids.items()}
-    columns["Logical_Switch_Port"] = {"name": Column("scalar")}
-    return Snapshot(rows, columns)
+    rows = {"Logical_Switch_Port": {row_uuid: {"name": name} for name, row_uuid in lsp_uuids.items()}}
+    columns = dict(snapshot.columns, Logical_Switch_Port={"name": Column("scalar")})
+    return Snapshot(rows, columns, load=snapshot.rows)
 
 
 def wants_for(rows: dict, lsp_uuids: dict, with_bfd_sessions: bool) -> list[Want]:
     """_nb_rows Wants for desired rows; pod ports are resolved through lsp_uuids (name -> uuid)."""
-    wants = []
-    for pg in rows["port_groups"]:
-        ports = [lsp_uuids[name] for name in pg["ports"] if name in lsp_uuids]
-        wants.append(Want("Port_Group", {"name": pg["name"]}, {"ports": ports, "external_ids": pg["external_ids"]}))
-    for address_set in rows["address_sets"]:
-        wants.append(Want("Address_Set", {"name": address_set["name"]},
-                          {"addresses": address_set["addresses"], "external_ids": address_set["external_ids"]}))
-    for bfd in rows["bfd"]:
-        wants.append(Want("BFD", {"logical_port": bfd["logical_port"], "dst_ip": bfd["dst_ip"]},
-                          {"min_rx": bfd["min_rx"], "min_tx": bfd["min_tx"], "detect_mult": bfd["detect_mult"],
-                           "external_ids": bfd["external_ids"]}))
     router = ref("Logical_Router", name=rows["router"])
-    for policy in rows["policies"]:
-        columns = {"action": policy["action"], "nexthops": policy["nexthops"], "external_ids": policy["external_ids"]}
-        if with_bfd_sessions:
-            columns["bfd_sessions"] = [ref("BFD", logical_port=port, dst_ip=ip) for port, ip in policy["bfd_sessions"]]
-        wants.append(Want("Logical_Router_Policy", {"priority": policy["priority"], "match": policy["match"]},
-                          columns, parent=router))
+    wants = []
+    for kind, (table, key_columns, columns) in ROW_TABLES.items():
+        for row in rows[kind]:
+            values = {c: row[c] for c in columns}
+            if "ports" in values:
+                values["ports"] = [lsp_uuids[name] for name in values["ports"] if name in lsp_uuids]
+            if "bfd_sessions" in values:
+                sessions = values.pop("bfd_sessions")
+                if with_bfd_sessions:
+                    values["bfd_sessions"] = [ref("BFD", logical_port=port, dst_ip=ip) for port, ip in sessions]
+            wants.append(Want(table, {c: row[c] for c in key_columns}, values,
+                              parent=router if table in PARENTS else None))
     return wants
 
 
@@ -159,26 +160,6 @@ def _check_bfd_port(snapshot, router, bfd_port, path=""):
             f"(got {bfd_port!r})", field=f"{path}bfd_port", value=bfd_port)
 
 
-class _Reads:
-    """Hands converge() the snapshot already read and checked, then fresh ones on a retry."""
-
-    def __init__(self, conn, first, lsp_uuids):
-        self._conn = conn
-        self._first = first
-        self._lsp_uuids = lsp_uuids
-        self.remote = conn.remote
-
-    def snapshot(self):
-        first, self._first = self._first, None
-        return first if first is not None else with_ports(self._conn.snapshot(), self._lsp_uuids)
-
-    def commit(self, build):
-        return self._conn.commit(build)
-
-    def wait_for_change(self):
-        return self._conn.wait_for_change()
-
-
 def reconcile(conn, targets, check_mode: bool = False) -> dict:
     """Make the NB hold exactly the targets' rows, in one transaction for all of them.
 
@@ -195,23 +176,127 @@ def reconcile(conn, targets, check_mode: bool = False) -> dict:
     if any(t.rows and t.rows["port_groups"] for t in targets):
         lsp_uuids = port_uuids(conn)
     missing = {key: sorted(ports - lsp_uuids.keys()) for key, ports in wanted_ports.items()}
-    snapshot = with_ports(conn.snapshot(), lsp_uuids)
     with_sessions = conn.monitors("Logical_Router_Policy", "bfd_sessions")
-    wants, wanted_by = [], {}
+    wants, wanted_by, mine = [], {}, []
     for target in targets:
         if target.rows is None:
             continue
-        if target.gateway.bfd.enabled and target.rows["bfd"]:
-            _check_bfd_port(snapshot, target.rows["router"], target.bfd_port, target.path)
-        mine = wants_for(target.rows, lsp_uuids, with_sessions)
-        for want in mine:
-            if want.label in wanted_by:
+        theirs = wants_for(target.rows, lsp_uuids, with_sessions)
+        for want in theirs:
+            if want.ref in wanted_by:
                 raise EgressGatewayError(
-                    f"{target.path or 'spec'}: {want.label} is wanted by both {wanted_by[want.label]} and "
+                    f"{target.path or 'spec'}: {want.label} is wanted by both {wanted_by[want.ref]} and "
                     f"{target.gateway.key}", field=f"{target.path}spec", value=want.label)
-            wanted_by[want.label] = target.gateway.key
-        _check_not_foreign(snapshot, mine, ownership(target.gateway), target.rows["router"])
-        wants += mine
-    plan = converge(_Reads(conn, snapshot, lsp_uuids), wants,
-                    owned=ownership(*(t.gateway for t in targets)), check_mode=check_mode)
+            wanted_by[want.ref] = target.gateway.key
+        mine.append((target, theirs))
+        wants += theirs
+
+    def read():
+        """The replica plus the ports, checked (again on every retry) before anything is planned."""
+        snapshot = with_ports(conn.snapshot(), lsp_uuids)
+        for target, theirs in mine:
+            if target.gateway.bfd.enabled and target.rows["bfd"]:
+                _check_bfd_port(snapshot, target.rows["router"], target.bfd_port, target.path)
+            _check_not_foreign(snapshot, theirs, ownership(target.gateway), target.rows["router"])
+        return snapshot
+
+    plan = conn.converge(wants, owned=ownership(*(t.gateway for t in targets)), check_mode=check_mode, read=read)
     return {"plan": plan, "missing_ports": missing}
+
+
+# -- the module ovn_egress_gateway ----------------------------------------------------------------
+
+# The options of one gateway: the module's own, and those of each item of its gateways list.
+INSTANCE_OPTIONS = dict(
+    name=dict(type="str", required=True),
+    node=dict(type="str", required=True),
+    internal_ips=dict(type="list", elements="str", required=True),
+    external_ips=dict(type="list", elements="str", default=[]),
+)
+
+GATEWAY_OPTIONS = dict(
+    spec=dict(type="raw"),
+    name=dict(type="str"),
+    namespace=dict(type="str"),
+    router=dict(type="str"),
+    bfd_port=dict(type="str"),
+    instances=dict(type="list", elements="dict", default=[], options=INSTANCE_OPTIONS),
+    pod_ports=dict(type="list", elements="str", default=[]),
+    subnet_cidrs=dict(type="dict", default={}),
+    node_port_groups=dict(type="dict", default={}),
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+)
+
+
+def target_of(params, path=""):
+    """Validate one gateway's options completely (before any connection) into a Target."""
+    try:
+        present = params["state"] == "present"
+        if present and params["spec"] is None:
+            raise EgressGatewayError("spec: is required with state=present (got None)", field="spec", value=None)
+        if present or params["spec"] is not None:
+            gateway = parse_gateway(params["spec"], namespace=params["namespace"], name=params["name"])
+        else:
+            gateway = parse_identity(namespace=params["namespace"], name=params["name"])
+        bfd_port = params["bfd_port"]
+        if bfd_port is None and gateway.bfd.enabled:
+            bfd_port = gateway.default_bfd_port
+        rows = None
+        if present:
+            rows = desired_rows(gateway, params["router"] or gateway.vpc_name, bfd_port, params["instances"],
+                                params["pod_ports"], params["subnet_cidrs"], params["node_port_groups"])
+    except EgressGatewayError as exc:
+        if not path:
+            raise
+        raise EgressGatewayError(f"{path}{exc}", field=f"{path}{exc.field}", value=exc.value) from None
+    return Target(gateway, rows, bfd_port, path)
+
+
+def item_params(item, path):
+    """A gateways[] item checked against the single-gateway options (types, choices, defaults)."""
+    checked = ArgumentSpecValidator(GATEWAY_OPTIONS).validate(item)
+    if checked.error_messages:
+        raise EgressGatewayError(f"{path}: {'; '.join(checked.error_messages)} (got {item!r})", field=path, value=item)
+    return checked.validated_parameters
+
+
+def report(target, missing):
+    """What the task returns about one gateway: its names, and its policies and BFD rows (the
+    desired rows without their external_ids; a policy's BFD sessions as the flag ``bfd``)."""
+    rows = target.rows or {}
+
+    def shown(kind):
+        _table, key_columns, columns = ROW_TABLES[kind]
+        out = []
+        for row in rows.get(kind, []):
+            item = {c: row[c] for c in key_columns + columns if c not in ("external_ids", "bfd_sessions")}
+            if "bfd_sessions" in columns:
+                item["bfd"] = bool(row["bfd_sessions"])
+            out.append(item)
+        return out
+    return {"gateway": target.gateway.names(), "policies": shown("policies"), "bfd": shown("bfd"),
+            "missing_ports": missing.get(target.gateway.key, [])}
+
+
+def egress_gateway(module):
+    """The module ovn_egress_gateway: one gateway, or a list of them, in one transaction."""
+    params = module.params
+    if params["gateways"] is not None:
+        targets = [target_of(item_params(item, f"gateways[{i}]"), f"gateways[{i}].")
+                   for i, item in enumerate(params["gateways"])]
+    else:
+        targets = [target_of(params)]
+    tables, conditions = monitored_tables(targets)
+    with connect(module, tables, conditions=conditions,
+                 optional_columns={"Logical_Router_Policy": ["bfd_sessions"]}) as conn:
+        outcome = reconcile(conn, targets, check_mode=module.check_mode)
+    plan = outcome["plan"]
+    reports = [report(t, outcome["missing_ports"]) for t in targets]
+    for item in reports:
+        for name in item["missing_ports"][:20]:
+            module.warn(f"pod port {name} has no Logical_Switch_Port in the NB; left out of "
+                        f"{item['gateway']['port_group']}")
+    changes = [{"action": c.action, "table": c.table, "row": c.label} for c in plan.changes]
+    if params["gateways"] is not None:
+        return result(module, plan, gateways=reports, changes=changes)
+    return result(module, plan, changes=changes, **reports[0])

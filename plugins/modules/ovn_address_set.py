@@ -68,23 +68,8 @@ address_set:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import run_module
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module import (
-    EXTERNAL_IDS_ARGS, argument_spec, connect, external_ids, parse_ip_block, result)
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_rows import Want, converge
-
-
-def run(module):
-    params = module.params
-    columns = {}
-    if params["addresses"] is not None:
-        columns["addresses"] = sorted(
-            {parse_ip_block(a, f"addresses[{i}]") for i, a in enumerate(params["addresses"])})
-    columns, merge = external_ids(params, columns, [])
-    want = Want("Address_Set", {"name": params["name"]}, columns, merge=merge, state=params["state"])
-    with connect(module, {"Address_Set": None}) as conn:
-        plan = converge(conn, [want], check_mode=module.check_mode)
-    extra = {"address_set": plan.rows[want.label]} if params["state"] == "present" else {}
-    return result(module, plan, **extra)
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module import EXTERNAL_IDS_ARGS, argument_spec
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_tasks import address_set
 
 
 def main():
@@ -97,7 +82,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    run_module(module, run)
+    run_module(module, address_set)
 
 
 if __name__ == "__main__":

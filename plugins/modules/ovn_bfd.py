@@ -87,34 +87,9 @@ bfd:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError, run_module
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module import (
-    EXTERNAL_IDS_ARGS, argument_spec, connect, external_ids, parse_ip, result)
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_rows import Want, converge
-
-
-def run(module):
-    params = module.params
-    columns = {}
-    for name, minimum in (("min_rx", 0), ("min_tx", 1), ("detect_mult", 1)):
-        if params[name] is not None:
-            if params[name] < minimum:
-                raise EgressGatewayError(f"{name} must be at least {minimum}", field=name, value=params[name])
-            columns[name] = params[name]
-    merge = []
-    if params["options"] is not None:
-        columns["options"] = {str(k): str(v) for k, v in params["options"].items()}
-        merge.append("options")
-    columns, merge = external_ids(params, columns, merge)
-    key = {"logical_port": params["logical_port"], "dst_ip": parse_ip(params["dst_ip"], "dst_ip")}
-    want = Want("BFD", key, columns, merge=merge, state=params["state"])
-    with connect(module, {"BFD": None}) as conn:
-        plan = converge(conn, [want], check_mode=module.check_mode)
-    if params["state"] == "absent":
-        return result(module, plan)
-    row = dict(plan.rows[want.label])
-    row.setdefault("status", None)
-    return result(module, plan, bfd=row)
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import run_module
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module import EXTERNAL_IDS_ARGS, argument_spec
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_tasks import bfd
 
 
 def main():
@@ -131,7 +106,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    run_module(module, run)
+    run_module(module, bfd)
 
 
 if __name__ == "__main__":

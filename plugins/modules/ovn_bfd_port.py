@@ -112,133 +112,11 @@ ha_chassis_group:
     external_ids: {vendor: kube-ovn, lrp: bfd@vpc1}
 """
 
-import hashlib
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError, run_module
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module import (
-    EXTERNAL_IDS_ARGS, argument_spec, connect, result)
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_rows import Want, converge, ref
-
-try:
-    import netaddr
-    HAS_NETADDR = True
-except ImportError:  # pragma: no cover
-    HAS_NETADDR = False
-
-TABLES = {
-    "Logical_Router": ["name", "ports"],
-    "Logical_Router_Port": ["name", "mac", "networks", "options", "ha_chassis_group", "external_ids"],
-    "HA_Chassis_Group": None,
-    "HA_Chassis": None,
-}
-
-
-def parse_chassis(items):
-    chassis = {}
-    for i, item in enumerate(items):
-        field = f"chassis[{i}]"
-        if isinstance(item, dict):
-            if set(item) != {"name", "priority"} or not isinstance(item["priority"], int) \
-                    or not 0 <= item["priority"] <= 32767:
-                raise EgressGatewayError(f"{field} must be a name or {{name, priority 0-32767}}", field=field,
-                                         value=item)
-            name, priority = str(item["name"]), item["priority"]
-        elif isinstance(item, str) and item:
-            name, priority = item, max(0, 100 - i)
-        else:
-            raise EgressGatewayError(f"{field} must be a name or {{name, priority}}", field=field, value=item)
-        if name in chassis:
-            raise EgressGatewayError(f"{field}: chassis {name} is listed twice", field=field, value=item)
-        chassis[name] = priority
-    return chassis
-
-
-def parse_networks(items):
-    networks = []
-    for i, item in enumerate(items):
-        try:
-            net = netaddr.IPNetwork(item)
-            if "/" not in item:
-                raise ValueError("no prefix length")
-        except (netaddr.AddrFormatError, ValueError, TypeError):
-            raise EgressGatewayError(f"networks[{i}] must be an address with its prefix length, got {item!r}",
-                                     field=f"networks[{i}]", value=item) from None
-        networks.append(f"{net.ip}/{net.prefixlen}")
-    return networks
-
-
-def derived_mac(router, name):
-    digest = hashlib.sha256(f"{router}/{name}".encode()).digest()
-    return ":".join(f"{b:02x}" for b in (0x0a,) + tuple(digest[:5]))
-
-
-def wants_for(params, port, group, existing_port_group):
-    router = ref("Logical_Router", name=params["router"])
-    dedicated = params["layout"] == "dedicated"
-    ids = {"vendor": "kube-ovn", "lrp": port}
-    ids.update({str(k): str(v) for k, v in (params["external_ids"] or {}).items()})
-    merge = ("external_ids",) if params["external_ids_mode"] == "merge" else ()
-    if params["state"] == "absent":
-        wants = [Want("HA_Chassis_Group", {"name": group}, state="absent")]
-        if dedicated:
-            wants.append(Want("Logical_Router_Port", {"name": port}, parent=router, state="absent"))
-        elif existing_port_group == group:
-            wants.append(Want("Logical_Router_Port", {"name": port}, {"ha_chassis_group": None},
-                              parent=router, create=False))
-        return wants
-    if not params["chassis"]:
-        raise EgressGatewayError("chassis is required with state=present", field="chassis", value=params["chassis"])
-    chassis = parse_chassis(params["chassis"])
-    wants = [Want("HA_Chassis_Group", {"name": group}, {"external_ids": ids}, merge=merge, prune_children=True)]
-    wants += [Want("HA_Chassis", {"chassis_name": name}, {"priority": priority},
-                   parent=ref("HA_Chassis_Group", name=group)) for name, priority in chassis.items()]
-    port_columns = {"ha_chassis_group": ref("HA_Chassis_Group", name=group)}
-    if dedicated:
-        if not params["networks"]:
-            raise EgressGatewayError("networks is required for the dedicated layout", field="networks",
-                                     value=params["networks"])
-        port_columns.update(
-            networks=parse_networks(params["networks"]),
-            mac=params["mac"] or derived_mac(params["router"], port),
-            options={"bfd-only": "true"},
-            external_ids={str(k): str(v) for k, v in (params["external_ids"] or {}).items()})
-        if params["mac"]:
-            try:
-                port_columns["mac"] = str(netaddr.EUI(params["mac"], dialect=netaddr.mac_unix_expanded))
-            except (netaddr.AddrFormatError, TypeError):
-                raise EgressGatewayError(f"mac is not a MAC address: {params['mac']!r}", field="mac",
-                                         value=params["mac"]) from None
-    wants.append(Want("Logical_Router_Port", {"name": port}, port_columns, parent=router,
-                      merge=("options",) + merge, create=dedicated))
-    return wants
-
-
-def run(module):
-    params = module.params
-    if not HAS_NETADDR:
-        raise EgressGatewayError("the python 'netaddr' library is required")
-    if params["layout"] == "router_port" and not params["name"]:
-        raise EgressGatewayError("name (the router port that reaches the gateways) is required for "
-                                 "layout=router_port", field="name", value=None)
-    port = params["name"] or f"bfd@{params['router']}"
-    group = params["ha_chassis_group"] or port
-    with connect(module, TABLES) as conn:
-        snap = conn.snapshot()
-        existing_group = None
-        for row in snap.rows("Logical_Router_Port").values():
-            if row["name"] == port and row["ha_chassis_group"] is not None:
-                existing_group = snap.rows("HA_Chassis_Group").get(row["ha_chassis_group"], {}).get("name")
-        plan = converge(conn, wants_for(params, port, group, existing_group), check_mode=module.check_mode)
-    if params["state"] == "absent":
-        return result(module, plan)
-    port_row = plan.rows[f"Logical_Router_Port {port} @{params['router']}"]
-    group_row = dict(plan.rows[f"HA_Chassis_Group {group}"])
-    group_row.pop("ha_chassis", None)
-    group_row["chassis"] = {label.split(" ")[1]: row["priority"] for label, row in plan.rows.items()
-                            if label.startswith("HA_Chassis ")}
-    return result(module, plan, port=port_row, ha_chassis_group=group_row)
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import run_module
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module import EXTERNAL_IDS_ARGS, argument_spec
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_tasks import bfd_port
 
 
 def main():
@@ -256,7 +134,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    run_module(module, run)
+    run_module(module, bfd_port)
 
 
 if __name__ == "__main__":

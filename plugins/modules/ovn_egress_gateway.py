@@ -218,102 +218,10 @@ gateways:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError, run_module
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module import argument_spec, connect, result
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._reconcile import (
-    Target, monitored_tables, reconcile,
-)
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import parse_gateway, parse_identity
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._desired_rows import desired_rows
-
-INSTANCE_OPTIONS = dict(
-    name=dict(type="str", required=True),
-    node=dict(type="str", required=True),
-    internal_ips=dict(type="list", elements="str", required=True),
-    external_ips=dict(type="list", elements="str", default=[]),
-)
-
-GATEWAY_OPTIONS = dict(
-    spec=dict(type="raw"),
-    name=dict(type="str"),
-    namespace=dict(type="str"),
-    router=dict(type="str"),
-    bfd_port=dict(type="str"),
-    instances=dict(type="list", elements="dict", default=[], options=INSTANCE_OPTIONS),
-    pod_ports=dict(type="list", elements="str", default=[]),
-    subnet_cidrs=dict(type="dict", default={}),
-    node_port_groups=dict(type="dict", default={}),
-    state=dict(type="str", choices=["present", "absent"], default="present"),
-)
-
-
-def target_of(params, path=""):
-    """Validate one gateway's options completely (before any connection) into a Target."""
-    try:
-        present = params["state"] == "present"
-        if present and params["spec"] is None:
-            raise EgressGatewayError("spec: is required with state=present (got None)", field="spec", value=None)
-        if present or params["spec"] is not None:
-            gateway = parse_gateway(params["spec"], namespace=params["namespace"], name=params["name"])
-        else:
-            gateway = parse_identity(namespace=params["namespace"], name=params["name"])
-        bfd_port = params["bfd_port"]
-        if bfd_port is None and gateway.bfd.enabled:
-            bfd_port = gateway.default_bfd_port
-        rows = None
-        if present:
-            rows = desired_rows(gateway, params["router"] or gateway.vpc_name, bfd_port, params["instances"],
-                                params["pod_ports"], params["subnet_cidrs"], params["node_port_groups"])
-    except EgressGatewayError as exc:
-        if not path:
-            raise
-        raise EgressGatewayError(f"{path}{exc}", field=f"{path}{exc.field}", value=exc.value) from None
-    return Target(gateway, rows, bfd_port, path)
-
-
-def report(target, missing):
-    rows = target.rows or {}
-    return {
-        "gateway": target.gateway.names(),
-        "policies": [{"priority": p["priority"], "match": p["match"], "action": p["action"],
-                      "nexthops": p["nexthops"], "bfd": bool(p["bfd_sessions"])} for p in rows.get("policies", [])],
-        "bfd": [{k: b[k] for k in ("logical_port", "dst_ip", "min_rx", "min_tx", "detect_mult")}
-                for b in rows.get("bfd", [])],
-        "missing_ports": missing.get(target.gateway.key, []),
-    }
-
-
-def item_params(item, path):
-    """A gateways[] item checked against the single-gateway options (types, choices, defaults)."""
-    checked = ArgumentSpecValidator(GATEWAY_OPTIONS).validate(item)
-    if checked.error_messages:
-        raise EgressGatewayError(f"{path}: {'; '.join(checked.error_messages)} (got {item!r})", field=path, value=item)
-    return checked.validated_parameters
-
-
-def run(module):
-    params = module.params
-    if params["gateways"] is not None:
-        targets = [target_of(item_params(item, f"gateways[{i}]"), f"gateways[{i}].")
-                   for i, item in enumerate(params["gateways"])]
-    else:
-        targets = [target_of(params)]
-    tables, conditions = monitored_tables(targets)
-    with connect(module, tables, conditions=conditions,
-                 optional_columns={"Logical_Router_Policy": ["bfd_sessions"]}) as conn:
-        outcome = reconcile(conn, targets, check_mode=module.check_mode)
-    plan = outcome["plan"]
-    reports = [report(t, outcome["missing_ports"]) for t in targets]
-    for item in reports:
-        for name in item["missing_ports"][:20]:
-            module.warn(f"pod port {name} has no Logical_Switch_Port in the NB; left out of "
-                        f"{item['gateway']['port_group']}")
-    changes = [{"action": c.action, "table": c.table, "row": c.label} for c in plan.changes]
-    if params["gateways"] is not None:
-        return result(module, plan, gateways=reports, changes=changes)
-    return result(module, plan, changes=changes, **reports[0])
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import run_module
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module import argument_spec
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._reconcile import GATEWAY_OPTIONS, egress_gateway
 
 
 def main():
@@ -325,7 +233,7 @@ def main():
         mutually_exclusive=[("gateways", "spec"), ("gateways", "name"), ("gateways", "namespace")],
         supports_check_mode=True,
     )
-    run_module(module, run)
+    run_module(module, egress_gateway)
 
 
 if __name__ == "__main__":

@@ -101,61 +101,9 @@ policy:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError, run_module
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module import (
-    EXTERNAL_IDS_ARGS, argument_spec, connect, external_ids, parse_ip, parse_uuid, result)
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_rows import Want, converge, ref
-
-
-def bfd_refs(items):
-    refs = []
-    for i, item in enumerate(items):
-        field = f"bfd_sessions[{i}]"
-        if isinstance(item, dict):
-            if set(item) != {"logical_port", "dst_ip"}:
-                raise EgressGatewayError(f"{field} must have exactly logical_port and dst_ip", field=field, value=item)
-            refs.append(ref("BFD", logical_port=str(item["logical_port"]),
-                            dst_ip=parse_ip(item["dst_ip"], f"{field}.dst_ip")))
-        else:
-            refs.append(ref("BFD", _uuid=parse_uuid(item, field)))
-    return refs
-
-
-def run(module):
-    params = module.params
-    key = {"priority": params["priority"], "match": params["match"]}
-    if not 0 <= params["priority"] <= 32767:
-        raise EgressGatewayError("priority must be 0-32767", field="priority", value=params["priority"])
-    columns, merge = {}, []
-    if params["state"] == "present":
-        if params["action"] is None:
-            raise EgressGatewayError("action is required with state=present", field="action", value=None)
-        nexthops = [parse_ip(n, f"nexthops[{i}]") for i, n in enumerate(params["nexthops"])]
-        if params["action"] == "reroute" and not nexthops:
-            raise EgressGatewayError("a reroute policy needs nexthops", field="nexthops", value=[])
-        if params["action"] != "reroute" and nexthops:
-            raise EgressGatewayError(f"an {params['action']} policy takes no nexthops", field="nexthops",
-                                     value=params["nexthops"])
-        columns.update(action=params["action"], nexthops=sorted(set(nexthops)))
-        if params["options"] is not None:
-            columns["options"] = {str(k): str(v) for k, v in params["options"].items()}
-            merge.append("options")
-        columns, merge = external_ids(params, columns, merge)
-    sessions = bfd_refs(params["bfd_sessions"]) if params["bfd_sessions"] else []
-    tables = {"Logical_Router": ["name", "policies"], "Logical_Router_Policy": None,
-              "BFD": ["logical_port", "dst_ip"]}
-    with connect(module, tables) as conn:
-        if sessions:
-            conn.require("Logical_Router_Policy", "bfd_sessions", "bfd_sessions on a router policy")
-        if params["bfd_sessions"] is not None and params["state"] == "present" \
-                and conn.has_column("Logical_Router_Policy", "bfd_sessions"):
-            columns["bfd_sessions"] = sessions
-        want = Want("Logical_Router_Policy", key, columns, parent=ref("Logical_Router", name=params["router"]),
-                    merge=tuple(merge), state=params["state"])
-        plan = converge(conn, [want], check_mode=module.check_mode)
-    if params["state"] == "absent":
-        return result(module, plan)
-    return result(module, plan, policy=plan.rows[want.label])
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import run_module
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module import EXTERNAL_IDS_ARGS, argument_spec
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_tasks import lr_policy
 
 
 def main():
@@ -174,7 +122,7 @@ def main():
         required_if=[("state", "present", ("action",))],
         supports_check_mode=True,
     )
-    run_module(module, run)
+    run_module(module, lr_policy)
 
 
 if __name__ == "__main__":

@@ -98,88 +98,9 @@ port_groups:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError, run_module
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module import argument_spec, connect
-
-ALL = ["policies", "bfd", "address_sets", "port_groups"]
-BFD_COLUMNS = ["logical_port", "dst_ip", "min_rx", "min_tx", "detect_mult", "status", "options", "external_ids"]
-
-
-def _plain(row_uuid, row, columns):
-    out = {"uuid": str(row_uuid)}
-    out.update({c: (sorted(row[c]) if isinstance(row[c], list) else row[c]) for c in columns if c in row})
-    return out
-
-
-def _session(bfd_uuid, bfd):
-    session = {"uuid": str(bfd_uuid)}
-    if bfd_uuid in bfd:
-        session.update({k: bfd[bfd_uuid][k] for k in ("logical_port", "dst_ip", "status")})
-    return session
-
-
-def run(module):
-    params = module.params
-    gather = params["gather"]
-    ids = {str(k): str(v) for k, v in (params["external_ids"] or {}).items()}
-    by_ids = [["external_ids", "includes", ["map", sorted([k, v] for k, v in ids.items())]]] if ids else None
-    tables, conditions = {}, {}
-    if "policies" in gather:
-        tables.update({"Logical_Router": ["name", "policies"], "Logical_Router_Policy": None})
-        if params["router"]:
-            conditions["Logical_Router"] = [["name", "==", params["router"]]]
-    if "policies" in gather or "bfd" in gather:
-        tables["BFD"] = BFD_COLUMNS
-    if "address_sets" in gather:
-        tables["Address_Set"] = None
-    if "port_groups" in gather:
-        tables.update({"Port_Group": ["name", "ports", "external_ids"], "Logical_Switch_Port": ["name"]})
-        conditions["Logical_Switch_Port"] = []    # only the members, once the groups are known
-    for table in ("Logical_Router_Policy", "Address_Set", "Port_Group") + (("BFD",) if "bfd" in gather else ()):
-        if by_ids and table in tables:
-            conditions[table] = by_ids
-    out = {"changed": False}
-    with connect(module, tables, conditions=conditions) as conn:
-        snap = conn.snapshot()
-        if "port_groups" in gather:
-            members = {u for row in snap.rows("Port_Group").values() for u in row["ports"]}
-            if members:
-                conn.set_condition("Logical_Switch_Port", [["_uuid", "==", ["uuid", str(u)]] for u in members])
-                snap = conn.snapshot()
-        if "bfd" in gather or "policies" in gather:
-            bfd = snap.rows("BFD")
-        if "bfd" in gather:
-            out["bfd"] = sorted((_plain(u, r, BFD_COLUMNS) for u, r in bfd.items()),
-                                key=lambda r: (r["logical_port"], r["dst_ip"]))
-        if "policies" in gather:
-            policies = snap.rows("Logical_Router_Policy")
-            if params["router"] and not snap.rows("Logical_Router"):
-                raise EgressGatewayError(f"unknown Logical_Router {params['router']!r}", field="router",
-                                         value=params["router"])
-            listed = []
-            for router in sorted(snap.rows("Logical_Router").values(), key=lambda r: r["name"]):
-                for puuid in router["policies"]:
-                    if puuid not in policies:     # filtered out on the server
-                        continue
-                    row = policies[puuid]
-                    item = _plain(puuid, row, ["priority", "match", "action", "nexthops", "options",
-                                               "external_ids", "chain", "jump_chain"])
-                    item["router"] = router["name"]
-                    item["bfd_sessions"] = [_session(b, bfd) for b in row.get("bfd_sessions", [])]
-                    listed.append(item)
-            out["policies"] = sorted(listed, key=lambda p: (p["router"], -p["priority"], p["match"]))
-        if "address_sets" in gather:
-            out["address_sets"] = sorted((_plain(u, r, ["name", "addresses", "external_ids"])
-                                          for u, r in snap.rows("Address_Set").items()), key=lambda r: r["name"])
-        if "port_groups" in gather:
-            lsps = snap.rows("Logical_Switch_Port")
-            groups = []
-            for u, row in snap.rows("Port_Group").items():
-                item = _plain(u, row, ["name", "external_ids"])
-                item["ports"] = sorted(lsps[p]["name"] if p in lsps else str(p) for p in row["ports"])
-                groups.append(item)
-            out["port_groups"] = sorted(groups, key=lambda r: r["name"])
-    return out
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import run_module
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module import argument_spec
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_tasks import NB_INFO_GATHER, nb_info
 
 
 def main():
@@ -187,11 +108,11 @@ def main():
         argument_spec=argument_spec(
             router=dict(type="str"),
             external_ids=dict(type="dict"),
-            gather=dict(type="list", elements="str", choices=ALL, default=ALL),
+            gather=dict(type="list", elements="str", choices=NB_INFO_GATHER, default=NB_INFO_GATHER),
         ),
         supports_check_mode=True,
     )
-    run_module(module, run)
+    run_module(module, nb_info)
 
 
 if __name__ == "__main__":

@@ -61,31 +61,8 @@ port_group:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import run_module
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module import (
-    EXTERNAL_IDS_ARGS, argument_spec, connect, external_ids, result)
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_rows import Want, converge, ref
-
-
-def run(module):
-    params = module.params
-    names = sorted(set(params["ports"] or []))
-    columns = {}
-    if params["ports"] is not None:
-        columns["ports"] = [ref("Logical_Switch_Port", name=n) for n in names]
-    columns, merge = external_ids(params, columns, [])
-    want = Want("Port_Group", {"name": params["name"]}, columns, merge=merge, state=params["state"])
-    by_name = [["name", "==", n] for n in names]
-    tables = {"Port_Group": ["name", "ports", "external_ids"], "Logical_Switch_Port": ["name"]}
-    with connect(module, tables, conditions={"Logical_Switch_Port": by_name}) as conn:
-        # also read the current members, so the diff names them
-        members = [u for row in conn.snapshot().rows("Port_Group").values() if row["name"] == params["name"]
-                   for u in row["ports"]]
-        if members:
-            conn.set_condition("Logical_Switch_Port", by_name + [["_uuid", "==", ["uuid", str(u)]] for u in members])
-        plan = converge(conn, [want], check_mode=module.check_mode)
-    if params["state"] == "absent":
-        return result(module, plan)
-    return result(module, plan, port_group=plan.rows[want.label])
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module import EXTERNAL_IDS_ARGS, argument_spec
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_tasks import port_group
 
 
 def main():
@@ -98,7 +75,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    run_module(module, run)
+    run_module(module, port_group)
 
 
 if __name__ == "__main__":

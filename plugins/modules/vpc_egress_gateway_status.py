@@ -70,37 +70,10 @@ status:
 import copy
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import run_module
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._veg_status import write_status
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
-from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
-
-try:
-    from kubernetes.dynamic.exceptions import DynamicApiError, NotFoundError
-except ImportError:  # reported by AnsibleK8SModule
-    pass
-
-
-def run(module):
-    params = module.params
-    client = get_api_client(module)
-    resource = client.resource("VpcEgressGateway", "kubeovn.io/v1")
-    name, namespace = params["name"], params["namespace"]
-    try:
-        current = client.get(resource, name=name, namespace=namespace).to_dict()
-    except NotFoundError:
-        raise EgressGatewayError(f"VpcEgressGateway {namespace}/{name} not found", field="name", value=name) from None
-    before = current.get("status") or {}
-    wanted = params["status"]
-    changed = any(before.get(key) != value for key, value in wanted.items())
-    result = {"changed": changed, "status": before}
-    if module._diff:  # pylint: disable=protected-access
-        result["diff"] = {"before": {k: before.get(k) for k in wanted}, "after": copy.deepcopy(wanted)}
-    if changed and not module.check_mode:
-        patched = client.client.patch(resource.status, body={"status": wanted}, name=name, namespace=namespace,
-                                      content_type="application/merge-patch+json")
-        result["status"] = patched.to_dict().get("status") or {}
-    return result
 
 
 def main():
@@ -111,12 +84,7 @@ def main():
         status=dict(type="dict", required=True),
     )
     module = AnsibleK8SModule(module_class=AnsibleModule, argument_spec=argument_spec, supports_check_mode=True)
-    try:
-        module.exit_json(**run(module))
-    except EgressGatewayError as exc:
-        module.fail_json(**exc.to_result())
-    except DynamicApiError as exc:
-        module.fail_json(msg=f"Kubernetes API: {exc.status} {exc.reason}: {exc.body}", status=exc.status)
+    run_module(module, write_status)
 
 
 if __name__ == "__main__":

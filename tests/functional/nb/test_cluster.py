@@ -88,7 +88,7 @@ def test_leader_killed_between_read_and_commit(nb_cluster):
 
         conn.commit = recording_commit
         nb.leader().kill()
-        plan = _nb_rows.converge(conn, [want])
+        plan = conn.converge([want])
         assert plan.changed and plan.uuids
         assert statuses[0] == "try again" and statuses[-1] == "success", statuses
     assert len(nb.select("Logical_Router_Policy")) == 1

@@ -159,10 +159,10 @@ def test_a_stale_read_never_makes_a_duplicate(nb, want_of, table):
     with NbConnection(nb.connection, tables, timeout=10) as first, \
             NbConnection(nb.connection, tables, timeout=10) as second:
         stale = second.snapshot()          # read before the first client writes
-        assert R.converge(first, [want_of(R)]).changed
+        assert first.converge([want_of(R)]).changed
         snapshots = iter([stale])
         real_snapshot = second.snapshot
         second.snapshot = lambda: next(snapshots, None) or real_snapshot()
-        plan = R.converge(second, [want_of(R)])
+        plan = second.converge([want_of(R)])
         assert not plan.changed            # re-planned on fresh data: nothing left to do
     assert len(nb.select(table)) == 1

@@ -1,8 +1,14 @@
 """The NB row engine's plan and diff, pure (no database): Snapshot built from plain rows."""
+import os
+import pathlib
+import re
+import subprocess
+import sys
 import uuid
 
 import pytest
 
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils import _nb_rows
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_rows import (
     Column, Pending, Snapshot, Want, owned_by, plan, ref)
@@ -65,7 +71,7 @@ def ours_policy(**columns):
 def test_unchanged_ignores_set_order(snap):
     p = plan(snap, [ours_policy()])
     assert not p.changed and p.diff() == {"before": {}, "after": {}}
-    assert p.rows["Logical_Router_Policy 29100 m @lr0"]["uuid"] == str(U["pol_ours"])
+    assert p.rows[ours_policy().ref]["uuid"] == str(U["pol_ours"])
 
 
 def test_update_writes_only_differing_columns_and_shows_refs_by_name(snap):
@@ -92,8 +98,48 @@ def test_references_to_rows_created_in_the_same_plan(snap):
     p = plan(snap, [pol, bfd])
     by_action = {c.table: c for c in p.changes}
     assert by_action["BFD"].action == "create"
-    assert by_action["Logical_Router_Policy"].columns["bfd_sessions"] == [Pending("BFD p 10.0.0.3")]
+    assert by_action["Logical_Router_Policy"].columns["bfd_sessions"] == [Pending(bfd.ref)]
+    assert by_action["BFD"].ref == bfd.ref and p.rows[bfd.ref]["uuid"] is None
     assert p.diff()["after"]["Logical_Router_Policy 29100 m @lr0"]["bfd_sessions"] == ["BFD p 10.0.0.3"]
+
+
+def test_rows_are_keyed_by_reference_labels_are_for_display(snap):
+    """Two wants whose labels read alike are still two rows: the plan is keyed by Ref."""
+    group = ref("HA_Chassis_Group", name="g")
+    wants = [Want("HA_Chassis_Group", {"name": "g"}, {}),
+             Want("HA_Chassis", {"chassis_name": "c1"}, {"priority": 100}, parent=group),
+             Want("HA_Chassis", {"chassis_name": "c2"}, {"priority": 98}, parent=group)]
+    p = plan(snap, wants)
+    assert set(p.rows) == {w.ref for w in wants}
+    assert p.rows[wants[2].ref]["priority"] == 98 and p.rows[wants[2].ref]["uuid"] == str(U["ch2"])
+    assert [c.label for c in p.changes] == ["HA_Chassis c2 @g"] and p.changes[0].ref == wants[2].ref
+
+
+def test_snapshot_loads_a_table_on_first_use_only():
+    loaded = []
+
+    def load(table):
+        loaded.append(table)
+        return {U["lr0"]: {"name": "lr0", "policies": [], "ports": []}}
+    lazy = Snapshot({}, {"Logical_Router": COLUMNS["Logical_Router"]}, load)
+    assert lazy.find("Logical_Router", {"name": "lr0"}) == [U["lr0"]]
+    assert lazy.rows("Logical_Router") is lazy.rows("Logical_Router") and loaded == ["Logical_Router"]
+    with pytest.raises(EgressGatewayError, match="not monitored"):
+        lazy.rows("BFD")
+
+
+def test_the_planner_never_imports_python_ovs():
+    """_nb_rows is pure: importing it and planning loads no python-ovs module."""
+    code = ("import sys\n"
+            "from ansible_collections.kubeovn.egress_gateway.plugins.module_utils import _nb_rows\n"
+            "snap = _nb_rows.Snapshot({'Address_Set': {}}, {'Address_Set': {'name': _nb_rows.Column('scalar')}})\n"
+            "assert _nb_rows.plan(snap, [_nb_rows.Want('Address_Set', {'name': 'a'})]).changed\n"
+            "print(sorted(m for m in sys.modules if m == 'ovs' or m.startswith('ovs.')))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+    assert out.stdout.strip() == "[]", out
+    source = pathlib.Path(_nb_rows.__file__).read_text()
+    assert not re.search(r"^\s*(import|from)\s+ovs\b", source, re.M)
 
 
 def test_unknown_reference_and_unknown_parent_fail(snap):
