@@ -11,14 +11,14 @@ import copy
 import re
 import uuid as uuidlib
 
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._ovsdb import NbConnection
-
 try:
     import netaddr
-    HAS_NETADDR = True
-except ImportError:  # pragma: no cover - reported when an address is parsed
-    HAS_NETADDR = False
+except ImportError:  # pragma: no cover - reported when a MAC is parsed
+    netaddr = None
+
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils import _address
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._ovsdb import NbConnection
 
 CONNECTION_ARGS = dict(
     connection=dict(type="str", default="unix:/var/run/ovn/ovnnb_db.sock"),
@@ -145,12 +145,13 @@ def parse_chassis(items, field):
 
 def parse_mac(value, field):
     """A MAC address -> xx:xx:xx:xx:xx:xx."""
-    lib = _netaddr()
+    if netaddr is None:
+        raise EgressGatewayError("the python 'netaddr' library is required")
     try:
         if not isinstance(value, str) or not value.isascii():
             raise ValueError(value)
-        return str(lib.EUI(value, dialect=lib.mac_unix_expanded))
-    except (lib.AddrFormatError, ValueError, TypeError):
+        return str(netaddr.EUI(value, dialect=netaddr.mac_unix_expanded))
+    except (netaddr.AddrFormatError, ValueError, TypeError):
         raise EgressGatewayError(f"{field} is not a MAC address (got {value!r})", field=field, value=value) from None
 
 
@@ -164,67 +165,32 @@ def same_family(addresses, given, field):
                 f"nexthops are all of one family (got {given[i]!r})", field=f"{field}[{i}]", value=given[i])
 
 
-# Addresses. _spec.parse_ip/parse_ip_block check the same things for the gateway model, but
-# importing _spec (its dataclasses and patterns) costs ~90 ms, a third of a module run: the NB
-# modules use these two instead.
-
-def _netaddr():
-    if not HAS_NETADDR:
-        raise EgressGatewayError("the python 'netaddr' library is required")
-    return netaddr
-
+# Addresses: the model's parser (_address), one rule for the reconciler and the NB modules;
+# these return the text an NB column holds.
 
 def parse_ip(value, field):
-    """One IPv4/IPv6 address -> its canonical text (netaddr)."""
-    lib = _netaddr()
-    try:
-        if not isinstance(value, str) or "/" in value:
-            raise ValueError(value)
-        return str(lib.IPAddress(value))
-    except (lib.AddrFormatError, ValueError, TypeError):
-        raise EgressGatewayError(f"{field}: is not an IPv4 or IPv6 address (got {value!r})",
-                                 field=field, value=value) from None
+    """One unicast IPv4/IPv6 address -> its canonical text."""
+    return str(_address.parse_ip(value, field))
 
 
 def parse_ip_block(value, field):
     """An address or CIDR -> canonical text; a CIDR with host bits set is refused."""
-    lib = _netaddr()
-    if not isinstance(value, str):
-        return parse_ip(value, field)
-    text, slash, length = value.partition("/")
-    if not slash:
-        return parse_ip(value, field)
-    try:
-        address = parse_ip(text, field)
-    except EgressGatewayError:
-        raise EgressGatewayError(f"{field}: is not an IPv4/IPv6 address or CIDR (got {value!r})",
-                                 field=field, value=value) from None
-    try:
-        if not (length.isascii() and length.isdigit()):   # int() reads full-width digits too
-            raise ValueError(length)
-        network = lib.IPNetwork(f"{address}/{int(length)}")
-    except (lib.AddrFormatError, ValueError, TypeError):
-        raise EgressGatewayError(f"{field}: bad prefix length (got {value!r})", field=field, value=value) from None
-    if network.ip != network.network:
-        raise EgressGatewayError(f"{field}: has host bits set; the network is {network.cidr} (got {value!r})",
-                                 field=field, value=value)
-    return str(network.cidr)
+    return _address.parse_ip_block(value, field)[1]
 
 
 def parse_networks(items, field):
     """A router port's networks: addresses with their prefix length (host bits are the address)."""
-    lib = _netaddr()
     networks = []
     for i, item in enumerate(items):
+        path = f"{field}[{i}]"
         text, slash, length = item.partition("/") if isinstance(item, str) else ("", "", "")
-        if not slash or not (length.isascii() and length.isdigit()):
-            raise EgressGatewayError(f"{field}[{i}] must be an address with its prefix length (got {item!r})",
-                                     field=f"{field}[{i}]", value=item)
-        address = parse_ip(text, f"{field}[{i}]")
         try:
-            network = lib.IPNetwork(f"{address}/{int(length)}")
-        except (lib.AddrFormatError, ValueError, TypeError):
-            raise EgressGatewayError(f"{field}[{i}] must be an address with its prefix length (got {item!r})",
-                                     field=f"{field}[{i}]", value=item) from None
-        networks.append(f"{network.ip}/{network.prefixlen}")
+            address = parse_ip(text, path) if slash else None
+        except EgressGatewayError:
+            address = None
+        if address is None or not (length.isascii() and length.isdigit()) \
+                or int(length) > (32 if ":" not in address else 128):
+            raise EgressGatewayError(f"{path} must be an address with its prefix length (got {item!r})",
+                                     field=path, value=item)
+        networks.append(f"{address}/{int(length)}")
     return networks
