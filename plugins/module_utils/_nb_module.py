@@ -18,6 +18,7 @@ except ImportError:  # pragma: no cover - reported when a MAC is parsed
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils import _address
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._fields import OVN_IDENTIFIER, fail
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._ovsdb import NbConnection
 
 CONNECTION_ARGS = dict(
@@ -87,34 +88,37 @@ def parse_uuid(value, field):
 # control characters, or is not ASCII is a typo or an injection (into a match, into
 # ovn-nbctl output), never a real port or router.
 _NAME = re.compile(r"[!-~]+")
-# What OVN's lexer reads after $ / @ in a match (lib/lex.c: lex_is_id1 / lex_is_idn).
-OVN_IDENTIFIER = re.compile(r"[A-Za-z_.][A-Za-z0-9_.]*")
 # Printable ASCII and spaces: an OVN match expression on one line.
 _MATCH = re.compile(r"[ -~]*[!-~][ -~]*")
 
 
+def _text(value, field, pattern, what):
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        fail(field, value, f"must be {what}")
+    return value
+
+
 def parse_name(value, field):
     """A row name (router, port, chassis): printable ASCII, no whitespace, not empty."""
-    if not isinstance(value, str) or not _NAME.fullmatch(value):
-        raise EgressGatewayError(f"{field} must be a non-empty name of printable ASCII characters without "
-                                 f"spaces (got {value!r})", field=field, value=value)
-    return value
+    return _text(value, field, _NAME, "a non-empty name of printable ASCII characters without spaces")
 
 
 def parse_identifier(value, field):
-    """An address set name: one that a match can refer to as $name (OVN's identifier syntax)."""
-    if not isinstance(value, str) or not OVN_IDENTIFIER.fullmatch(value):
-        raise EgressGatewayError(f"{field} must be an OVN identifier: letters, digits, '_' and '.', not starting "
-                                 f"with a digit (got {value!r})", field=field, value=value)
-    return value
+    """An address set name: one that a match can refer to as $name (OVN's lexer: lib/lex.c)."""
+    return _text(value, field, OVN_IDENTIFIER,
+                 "an OVN identifier: letters, digits, '_' and '.', not starting with a digit")
 
 
 def parse_match(value, field):
     """An OVN match expression: not empty, one line of printable ASCII (OVN parses the rest)."""
-    if not isinstance(value, str) or not _MATCH.fullmatch(value):
-        raise EgressGatewayError(f"{field} must be a non-empty OVN match expression on one line of printable "
-                                 f"ASCII (got {value!r})", field=field, value=value)
-    return value
+    return _text(value, field, _MATCH, "a non-empty OVN match expression on one line of printable ASCII")
+
+
+def exact_keys(item, keys, field, what):
+    """A dict item with exactly these keys."""
+    if not isinstance(item, dict) or set(item) != set(keys):
+        fail(field, item, f"must be {what}")
+    return item
 
 
 def parse_priority(value, field):
@@ -130,9 +134,7 @@ def parse_chassis(items, field):
     for i, item in enumerate(items):
         path = f"{field}[{i}]"
         if isinstance(item, dict):
-            if set(item) != {"name", "priority"}:
-                raise EgressGatewayError(f"{path} must be a name or {{name, priority 0-32767}} (got {item!r})",
-                                         field=path, value=item)
+            exact_keys(item, ("name", "priority"), path, "a name or {name, priority 0-32767}")
             name = parse_name(item["name"], f"{path}.name")
             priority = parse_priority(item["priority"], f"{path}.priority")
         else:

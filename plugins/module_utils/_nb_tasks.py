@@ -13,7 +13,7 @@ import hashlib
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module import (
-    connect, external_ids, parse_chassis, parse_identifier, parse_ip, parse_ip_block, parse_mac, parse_match,
+    connect, exact_keys, external_ids, parse_chassis, parse_identifier, parse_ip, parse_ip_block, parse_mac, parse_match,
     parse_name, parse_networks, parse_priority, parse_uuid, result, same_family, string_map,
 )
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_rows import Want, ref
@@ -86,9 +86,7 @@ def _bfd_refs(items):
     for i, item in enumerate(items):
         field = f"bfd_sessions[{i}]"
         if isinstance(item, dict):
-            if set(item) != {"logical_port", "dst_ip"}:
-                raise EgressGatewayError(f"{field} must have exactly logical_port and dst_ip (got {item!r})",
-                                         field=field, value=item)
+            exact_keys(item, ("logical_port", "dst_ip"), field, "a BFD row uuid or {logical_port, dst_ip}")
             refs.append(ref("BFD", logical_port=parse_name(item["logical_port"], f"{field}.logical_port"),
                             dst_ip=parse_ip(item["dst_ip"], f"{field}.dst_ip")))
         else:
