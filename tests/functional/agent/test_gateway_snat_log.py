@@ -19,7 +19,7 @@ from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._deployment import SNAT_RECORD
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._discovery import workload_plan
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._snat_log import subscribed
-from support import netns
+from support import netns, processes
 from support.ansible import run_module, run_playbook
 
 pytestmark = pytest.mark.netns
@@ -163,11 +163,11 @@ def test_absent_stops_the_recorder_and_its_ulogd(snat_gateway, tmp_path):
     result = run_module("gateway_snat_log", args)
     children = pathlib.Path(f"/proc/{result['pid']}/task/{result['pid']}/children")
     ulogd_pids = [int(p) for p in children.read_text().split()]
-    assert len(ulogd_pids) == 1 and netns.process_alive(ulogd_pids[0])
+    assert len(ulogd_pids) == 1 and processes.alive(ulogd_pids[0])
 
     gone = run_module("gateway_snat_log", dict(args, state="absent"))
     assert gone["changed"]
-    assert not netns.process_alive(result["pid"]) and not netns.process_alive(ulogd_pids[0])
+    assert not processes.alive(result["pid"]) and not processes.alive(ulogd_pids[0])
     assert not (tmp_path / "snat-log" / "snat_log.pid").exists()
     assert not run_module("gateway_snat_log", dict(args, state="absent"))["changed"]
 
@@ -204,7 +204,7 @@ def test_gateway_agent_role_turns_the_record_on_and_off(flow_servers, tmp_path):
         (event, f["source_port"], topo.external_ip[4]) for f in made for event in ("start", "end"))
 
     run_playbook(playbook, "-i", "localhost,", "-c", "local", extra_vars=dict(base, gateway_agent_snat_log_enabled=False))
-    assert not netns.process_alive(pid) and not pidfile.exists()
+    assert not processes.alive(pid) and not pidfile.exists()
 
 
 def test_snat_log_container_command_records_to_stdout(snat_gateway, tmp_path):
