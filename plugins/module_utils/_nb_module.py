@@ -67,7 +67,7 @@ def external_ids(params, columns, merge):
     return columns, tuple(merge)
 
 
-def result(module, plan, **values):
+def result(plan, **values):
     """changed and diff from a plan, plus the module's own return values (None ones left out).
 
     The diff is always there; _common.run_module drops it unless the task runs with --diff.

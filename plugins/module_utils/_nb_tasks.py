@@ -30,7 +30,7 @@ def address_set(module):
     want = Want("Address_Set", {"name": name}, columns, merge=merge, state=params["state"])
     with connect(module, {"Address_Set": None}) as conn:
         plan = conn.converge([want], check_mode=module.check_mode)
-    return result(module, plan, address_set=plan.rows.get(want.ref))
+    return result(plan, address_set=plan.rows.get(want.ref))
 
 
 def port_group(module):
@@ -51,7 +51,7 @@ def port_group(module):
         if members:
             conn.set_condition("Logical_Switch_Port", by_name + [["_uuid", "==", ["uuid", str(u)]] for u in members])
         plan = conn.converge([want], check_mode=module.check_mode)
-    return result(module, plan, port_group=plan.rows.get(want.ref))
+    return result(plan, port_group=plan.rows.get(want.ref))
 
 
 # BFD intervals and multiplier: the lower bounds of the NB schema's BFD columns.
@@ -78,7 +78,7 @@ def bfd(module):
     with connect(module, {"BFD": None}) as conn:
         plan = conn.converge([want], check_mode=module.check_mode)
     row = plan.rows.get(want.ref)
-    return result(module, plan, bfd=row and dict({"status": None}, **row))
+    return result(plan, bfd=row and dict({"status": None}, **row))
 
 
 def _bfd_refs(items):
@@ -126,7 +126,7 @@ def lr_policy(module):
         want = Want("Logical_Router_Policy", key, columns, parent=ref("Logical_Router", name=router),
                     merge=tuple(merge), state=params["state"])
         plan = conn.converge([want], check_mode=module.check_mode)
-    return result(module, plan, policy=plan.rows.get(want.ref))
+    return result(plan, policy=plan.rows.get(want.ref))
 
 
 # -- ovn_bfd_port -------------------------------------------------------------------------------
@@ -208,11 +208,11 @@ def bfd_port(module):
         wants, present = _bfd_port_wants(params, (port, group), parsed, existing_group)
         plan = conn.converge(wants, check_mode=module.check_mode)
     if present is None:
-        return result(module, plan)
+        return result(plan)
     group_want, chassis, port_want = present
     group_row = {k: v for k, v in plan.rows[group_want.ref].items() if k != "ha_chassis"}
     group_row["chassis"] = {name: plan.rows[want.ref]["priority"] for name, want in chassis.items()}
-    return result(module, plan, port=plan.rows[port_want.ref], ha_chassis_group=group_row)
+    return result(plan, port=plan.rows[port_want.ref], ha_chassis_group=group_row)
 
 
 # -- ovn_nb_info --------------------------------------------------------------------------------

@@ -298,5 +298,5 @@ def egress_gateway(module):
                         f"{item['gateway']['port_group']}")
     changes = [{"action": c.action, "table": c.table, "row": c.label} for c in plan.changes]
     if params["gateways"] is not None:
-        return result(module, plan, gateways=reports, changes=changes)
-    return result(module, plan, changes=changes, **reports[0])
+        return result(plan, gateways=reports, changes=changes)
+    return result(plan, changes=changes, **reports[0])
