@@ -112,6 +112,6 @@ def test_a_bfdd_with_zero_sessions_is_restarted(bfd_pair):
     # same configuration: only the missing sessions make it change
     assert run_module("gateway_bfdd", bfdd_args(ns, dirs, "a"), check=True)["changed"]
     again = run_module("gateway_bfdd", bfdd_args(ns, dirs, "a"))
-    assert again["changed"] and again["pid"] != first["pid"] and not netns.process_alive(first["pid"])
+    assert again["changed"] and again["pid"] != first["pid"] and not processes.alive(first["pid"])
     assert {s["peer"] for s in again["sessions"]} == set(PEERS["b"])
     assert not run_module("gateway_bfdd", bfdd_args(ns, dirs, "a"))["changed"]

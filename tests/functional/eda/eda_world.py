@@ -23,9 +23,8 @@ import signal
 import subprocess
 import time
 
-from reconciler.nbworld import owned_rows
-
 from support.ansible import REPO, ansible_env
+from support.nbworld import owned_rows
 from support.ovsdb import ovs_map, py_map, py_set
 
 ROUTER = "ovn-cluster"
