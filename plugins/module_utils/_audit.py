@@ -131,7 +131,7 @@ def explain(plan, gateway, subnet_cidrs=None) -> list[dict]:
 
 def full_diff(plan) -> dict:
     """Every row of the gateway before (as the NB holds it) and after (as the model wants it)."""
-    after = {label: {k: v for k, v in row.items() if k != "uuid"} for label, row in plan.rows.items()}
+    after = {row_ref.label: {k: v for k, v in row.items() if k != "uuid"} for row_ref, row in plan.rows.items()}
     before = dict(after)
     for change in plan.changes:
         if change.before is None:

@@ -266,7 +266,7 @@ class NbMonitor(threading.Thread):
                 state = (session.get_seqno(), idl.change_seqno)
                 if posted != state:
                     self.outage.ok()
-                    self.post(_plain_snapshot(idl))
+                    self.post(_plain_snapshot(conn))
                     posted = state
             poller = poller_module.Poller()
             idl.wait(poller)
@@ -276,8 +276,8 @@ class NbMonitor(threading.Thread):
             _drain(self._wake_r)
 
 
-def _plain_snapshot(idl):
-    live = Snapshot.from_idl(idl)
+def _plain_snapshot(conn):
+    live = conn.snapshot()
     return Snapshot({table: live.rows(table) for table in live.columns}, live.columns)
 
 
