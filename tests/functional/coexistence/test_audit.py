@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 
 from ansible_collections.kubeovn.egress_gateway.plugins.filter.veg import veg_rows
-from reconciler.nbworld import build, not_owned_dump, owned_rows
 from support.ansible import run_module
+from support.nbworld import build, not_owned_dump, owned_rows
 from support.ovsdb import ovs_set
 
 KEY = "default/gateway1"
