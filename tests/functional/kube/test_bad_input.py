@@ -17,8 +17,7 @@ import yaml
 from kubernetes import client
 
 from kube_helpers import run_collection_playbook
-from reconciler import nbworld
-from test_egress_gateway import kube_ovn_objects  # noqa: F401  pylint: disable=unused-import
+from support import nbworld
 from support.ansible import REPO, ansible_env
 
 pytestmark = [pytest.mark.kube, pytest.mark.ovsdb, pytest.mark.slow]

@@ -16,7 +16,7 @@ import pytest
 from kubernetes import client
 
 from kube_helpers import recap, run_role
-from reconciler import nbworld
+from support import nbworld
 from support.ansible import run_playbook
 
 pytestmark = [pytest.mark.kube, pytest.mark.ovsdb]

@@ -20,9 +20,8 @@ from kubernetes import client
 from kubernetes.client.rest import ApiException
 
 from kube_helpers import HERE, REPO
-from reconciler import nbworld
+from support import nbworld
 from support import readme
-from test_egress_gateway import kube_ovn_objects  # noqa: F401  pylint: disable=unused-import
 from support.ansible import ansible_env
 
 pytestmark = [pytest.mark.kube, pytest.mark.ovsdb, pytest.mark.slow]
