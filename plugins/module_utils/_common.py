@@ -9,6 +9,18 @@ from __future__ import annotations
 
 import traceback
 
+# How much of a bad value a message shows: enough to recognise it, never a megabyte of YAML.
+SHOWN_MAX = 300
+
+
+def shown(value) -> str:
+    """``repr(value)`` for a message, cut to SHOWN_MAX characters with the value's full size."""
+    text = repr(value)
+    if len(text) <= SHOWN_MAX:
+        return text
+    size = f"{len(value)} characters" if isinstance(value, str) else f"{len(text)} characters as text"
+    return f"{text[:SHOWN_MAX]}... ({size})"
+
 
 class EgressGatewayError(Exception):
     """A failure the user can act on: bad input, an unreachable database, a missing object.
@@ -28,7 +40,7 @@ class EgressGatewayError(Exception):
         result = dict(self.details, msg=str(self))
         if self.field is not None:
             result["field"] = self.field
-            result["value"] = self.value
+            result["value"] = self.value if len(repr(self.value)) <= SHOWN_MAX else shown(self.value)
         return result
 
 
