@@ -29,12 +29,10 @@ import signal
 import subprocess
 import time
 
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._netlink import (
-    check_address,
-    entered,
-    netns_identity,
-)
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._address import parse_ip
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError, shown
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._fields import state_dir as check_state_dir
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._netlink import entered, netns_identity
 
 DEFAULT_STATE_ROOT = "/run/kubeovn-egress-gateway/bfdd"
 BFDD = "/usr/lib/frr/bfdd"
@@ -59,10 +57,16 @@ def paths(state_dir):
     }
 
 
-def validate_interval(value, field, low=10, high=60000):
-    if not isinstance(value, int) or not low <= value <= high:
-        raise EgressGatewayError(f"{field}: {value!r} must be an integer from {low} to {high}", field=field,
-                                 value=value)
+# FRR bfdd's ranges (bfdd/bfdd_cli.c): intervals 10-60000 ms; Detect Mult is 8 bits (RFC 5880
+# section 4.1), FRR takes 2-255.
+INTERVAL_RANGE = (10, 60000)
+MULTIPLIER_RANGE = (2, 255)
+
+
+def validate_interval(value, field, low=INTERVAL_RANGE[0], high=INTERVAL_RANGE[1]):
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise EgressGatewayError(f"{field}: must be an integer from {low} to {high} (got {shown(value)})",
+                                 field=field, value=value)
     return value
 
 
@@ -70,18 +74,34 @@ def sessions_from_params(params):
     """[(peer, local address or None)]: each peer paired with the local address of its family."""
     locals_by_version = {}
     for index, address in enumerate(params.get("local_addresses") or []):
-        version = 6 if ":" in str(address) else 4
-        locals_by_version.setdefault(version, check_address(address, version, f"local_addresses[{index}]"))
+        local = parse_ip(address, f"local_addresses[{index}]")
+        locals_by_version.setdefault(local.version, str(local))
     sessions = []
     for index, peer in enumerate(params.get("peers") or []):
-        field = f"peers[{index}]"
-        version = 6 if ":" in str(peer) else 4
-        peer = check_address(peer, version, field)
-        sessions.append((peer, locals_by_version.get(version)))
+        address = parse_ip(peer, f"peers[{index}]")
+        sessions.append((str(address), locals_by_version.get(address.version)))
     if not sessions:
-        raise EgressGatewayError("peers: at least one BFD peer (the VPC BFD port IP) is needed", field="peers",
-                                 value=params.get("peers"))
+        raise EgressGatewayError(f"peers: at least one BFD peer (the VPC BFD port IP) is needed "
+                                 f"(got {shown(params.get('peers'))})", field="peers", value=params.get("peers"))
     return sessions
+
+
+def bfdd_from_params(params):
+    """The validated module options (no I/O): what ``reconcile`` works from."""
+    config = {key: params.get(key) for key in ("netns", "state", "user", "group", "bfdd", "vtysh", "wait_up")}
+    config["state_dir"] = check_state_dir(params.get("state_dir") or default_state_dir(params.get("netns")),
+                                          "state_dir")
+    if config["state"] != "absent":
+        config["sessions"] = sessions_from_params(params)
+        config["receive_interval"] = validate_interval(params["receive_interval"], "receive_interval")
+        config["transmit_interval"] = validate_interval(params["transmit_interval"], "transmit_interval")
+        config["detect_multiplier"] = validate_interval(params["detect_multiplier"], "detect_multiplier",
+                                                        *MULTIPLIER_RANGE)
+    wait = params.get("wait_up") or 0
+    if wait < 0:
+        raise EgressGatewayError(f"wait_up: must be 0 or a positive number of seconds (got {shown(wait)})",
+                                 field="wait_up", value=wait)
+    return config
 
 
 def config_text(sessions, receive_interval, transmit_interval, detect_multiplier, log_file):
@@ -208,10 +228,10 @@ def wait_up(state, timeout, vtysh=VTYSH):
         time.sleep(0.2)
 
 
-def reconcile(netns, params, check_mode=False):
-    """present / absent / restarted; returns the module result."""
-    state_name = params["state"]
-    state = paths(params.get("state_dir") or default_state_dir(netns))
+def reconcile(config, check_mode=False):
+    """present / absent / restarted of the validated ``config`` (bfdd_from_params); the module result."""
+    netns, state_name = config["netns"], config["state"]
+    state = paths(config["state_dir"])
     result = {"state_dir": state["dir"], "config_file": state["config"], "pid": None, "sessions": []}
     pid = running_pid(state)
     have_config = read_file(state["config"])
@@ -234,12 +254,8 @@ def reconcile(netns, params, check_mode=False):
     if netns is not None:
         with entered(netns):  # fails now, before writing, when the namespace is missing
             pass
-    sessions = sessions_from_params(params)
-    want_config = config_text(sessions,
-                              validate_interval(params["receive_interval"], "receive_interval"),
-                              validate_interval(params["transmit_interval"], "transmit_interval"),
-                              validate_interval(params["detect_multiplier"], "detect_multiplier", 2, 255),
-                              state["log"])
+    want_config = config_text(config["sessions"], config["receive_interval"], config["transmit_interval"],
+                              config["detect_multiplier"], state["log"])
     # A bfdd left in an older namespace of the same name (the namespace was recreated) is stale.
     stale_netns = pid is not None and _netns_of(pid) != netns_identity(netns)
     restart = state_name == "restarted" or pid is None or stale_netns or have_config != want_config
@@ -251,13 +267,21 @@ def reconcile(netns, params, check_mode=False):
     if check_mode or not restart:
         result["pid"] = pid
     else:
-        _prepare_dir(state, params["user"], params["group"])
+        _prepare_dir(state, config["user"], config["group"])
         write_config(state, want_config)
         stop(state)
-        result["pid"] = start(netns, state, params["bfdd"], params["user"], params["group"])
+        result["pid"] = start(netns, state, config["bfdd"], config["user"], config["group"])
     if result["pid"] is not None:
-        if params.get("wait_up"):
-            result["sessions"] = wait_up(state, params["wait_up"], params["vtysh"])
+        if config.get("wait_up"):
+            result["sessions"] = wait_up(state, config["wait_up"], config["vtysh"])
         else:
-            result["sessions"] = sessions_status(state, params["vtysh"])
+            result["sessions"] = sessions_status(state, config["vtysh"])
+    return result
+
+
+def run_bfdd(module):
+    """gateway_bfdd: validate the options, then reconcile."""
+    result = reconcile(bfdd_from_params(module.params), check_mode=module.check_mode)
+    if not module._diff:  # pylint: disable=protected-access
+        result.pop("diff")
     return result

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._address import netaddr, parse_ip, parse_ip_block
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._address import family_of, parse_ip, parse_ip_block, sort_key
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._fields import (
     OVN_IDENTIFIER, Fields, check_name, check_type, fail, string_list,
 )
@@ -92,15 +92,8 @@ def _port_names(pod_ports, path) -> list[str]:
     return sorted(ports)
 
 
-def _sorted_addresses(texts) -> list[str]:
-    def key(text):
-        network = netaddr.IPNetwork(text)
-        return network.version, network.first, network.prefixlen, "/" in text
-    return sorted(set(texts), key=key)
-
-
-def _sorted_ips(texts) -> list[str]:
-    return sorted(set(texts), key=lambda t: (netaddr.IPAddress(t).version, int(netaddr.IPAddress(t))))
+def _sorted(texts) -> list[str]:
+    return sorted(set(texts), key=sort_key)
 
 
 def desired_rows(gateway: Gateway, router: str, bfd_port: str | None, instances, pod_ports,
@@ -127,7 +120,7 @@ def desired_rows(gateway: Gateway, router: str, bfd_port: str | None, instances,
     sources = _cidrs_by_family(subnet_cidrs, gateway.policies, "subnet_cidrs")
     for policy in gateway.policies:
         for block in policy.ip_blocks:
-            sources[netaddr.IPNetwork(block).version].append(block)
+            sources[family_of(block)].append(block)
     node_pgs = check_type(node_port_groups or {}, "node_port_groups", dict)
     for node, pg in node_pgs.items():
         if not isinstance(pg, str) or not OVN_IDENTIFIER.match(pg):
@@ -145,8 +138,8 @@ def desired_rows(gateway: Gateway, router: str, bfd_port: str | None, instances,
     for af in families:
         ids = gateway.external_ids(af)
         rows["address_sets"].append({"name": gateway.address_set(af),
-                                     "addresses": _sorted_addresses(sources[af]), "external_ids": ids})
-        nexthops = _sorted_ips(i.nexthop(af) for i in parsed if i.nexthop(af))
+                                     "addresses": _sorted(sources[af]), "external_ids": ids})
+        nexthops = _sorted(i.nexthop(af) for i in parsed if i.nexthop(af))
         sessions = [(bfd_port, hop) for hop in nexthops] if bfd.enabled else []
         for hop in nexthops if bfd.enabled else ():
             rows["bfd"].append({"logical_port": bfd_port, "dst_ip": hop, "min_rx": bfd.min_rx,
@@ -167,7 +160,7 @@ def desired_rows(gateway: Gateway, router: str, bfd_port: str | None, instances,
                 by_node.setdefault(instance.node, []).append(instance.nexthop(af))
         for node in sorted(by_node):
             local_pg = node_pgs.get(node, node_port_group(node))
-            hops = _sorted_ips(by_node[node])
+            hops = _sorted(by_node[node])
             for match in sources_match:
                 rows["policies"].append({
                     "priority": PRIORITY_LOCAL, "match": f"ip{af}.src == ${local_pg}_ip{af} && {match}",

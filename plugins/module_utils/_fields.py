@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError, shown
 
 
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -24,7 +24,7 @@ OVN_IDENTIFIER = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
 
 
 def fail(path: str, value: Any, problem: str):
-    raise EgressGatewayError(f"{path}: {problem} (got {value!r})", field=path, value=value)
+    raise EgressGatewayError(f"{path}: {problem} (got {shown(value)})", field=path, value=value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -114,3 +114,37 @@ def string_list(value, path, item_check, unique=True):
         seen.setdefault(normal, i)
         items.append(normal)
     return tuple(items)
+
+
+# Linux's dev_valid_name (net/core/dev.c): 1 to IFNAMSIZ-1 = 15 bytes, not "." or "..", no '/',
+# ':' or whitespace. Within that, only the characters that no consumer of the name parses
+# specially: iptables reads a trailing '+' as a wildcard and a leading '!' as negation, FRR and
+# iptables-restore split on whitespace and quotes, a sysctl path on '/'.
+IFNAMSIZ = 16
+_INTERFACE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,15}")
+
+
+def interface_name(value, path):
+    """A Linux network interface name, checked before it reaches netlink, sysctl or iptables."""
+    check_type(value, path, str)
+    if not value:
+        fail(path, value, "must not be empty")
+    if len(value.encode()) >= IFNAMSIZ:
+        fail(path, value, f"is {len(value.encode())} bytes long; a Linux interface name has at most {IFNAMSIZ - 1}")
+    if value in (".", ".."):
+        fail(path, value, "is not a valid Linux interface name")
+    if not _INTERFACE_NAME.fullmatch(value):
+        fail(path, value, "must be a Linux interface name of letters, digits, '-', '_' and '.'")
+    return value
+
+
+# A state directory reaches FRR's configuration (``log file DIR/bfdd.log``) and argv: absolute,
+# printable, no whitespace.
+_STATE_DIR = re.compile(r"/[^\s\x00-\x1f\x7f]*")
+
+
+def state_dir(value, path):
+    check_type(value, path, str)
+    if len(value) > 1024 or not _STATE_DIR.fullmatch(value):
+        fail(path, value, "must be an absolute path without whitespace or control characters")
+    return value

@@ -32,20 +32,15 @@ the kernel applies the whole batch or nothing, so there is no rule-by-rule race.
 """
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import re
 import subprocess
 
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._address import parse_cidr, parse_ip
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._netlink import (
-    check_address,
-    entered,
-    iproute,
-    lookup_route,
-    netns_identity,
-)
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._fields import interface_name, state_dir as check_state_dir, string_list
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._netlink import entered, iproute, lookup_route, netns_identity
 
 CHAIN = "VEG-MASQUERADE"
 MARK_INTERNAL = "0x4000/0x4000"
@@ -54,19 +49,8 @@ DEFAULT_STATE_DIR = "/run/kubeovn-egress-gateway"
 
 
 def normalise_sources(sources, version, field):
-    out = []
-    for index, source in enumerate(sources):
-        try:
-            net = ipaddress.ip_network(source, strict=False)
-        except ValueError as exc:
-            raise EgressGatewayError(f"{field}[{index}]: {source!r} is not an IP address or CIDR",
-                                     field=f"{field}[{index}]", value=source) from exc
-        if net.version != version:
-            raise EgressGatewayError(f"{field}[{index}]: {source!r} is not IPv{version}",
-                                     field=f"{field}[{index}]", value=source)
-        if str(net) not in out:
-            out.append(str(net))
-    return out
+    """No-SNAT sources as iptables-save lists them (``a.b.c.d/len``); host bits and duplicates are errors."""
+    return list(string_list(sources, field, lambda value, path: parse_cidr(value, path, version)))
 
 
 def desired_rules(internal_iface, no_snat_sources):
@@ -205,10 +189,21 @@ def render(parsed):
     return "\n".join(([f"-N {CHAIN}"] if CHAIN in parsed["chains"] else []) + parsed["rules"]) + "\n"
 
 
+def resolve_internal_iface(config):
+    """The internal interface: given, or the one the route toward the first internal gateway uses."""
+    if config["internal_iface"] or config["state"] == "absent":
+        return config["internal_iface"] or ""
+    version, gateway = config["internal_gateways"][0]
+    with iproute(config["netns"]) as ipr:
+        dev = lookup_route(ipr, gateway, f"ipv{version}.internal_gateway")[0]
+    return interface_name(dev, "internal_iface")
+
+
 def reconcile(netns, internal_iface, families, state="present", state_dir=DEFAULT_STATE_DIR, check_mode=False):
     """Make the nat table of each family match; ``families`` maps 4/6 to their no-SNAT sources.
 
     Families not in ``families`` are cleared of our chain and rules (state absent for them).
+    ``internal_iface`` must have passed ``interface_name`` (it is written into iptables rules).
     """
     identity = netns_identity(netns)
     path = state_file(state_dir, netns)
@@ -285,7 +280,9 @@ def _predict(have, lines):
 
 
 def nat_from_params(params):
-    """(internal_iface, {version: [no-SNAT CIDRs]}) from the module options; validation first."""
+    """The validated module options, without any I/O: {netns, state, state_dir, internal_iface
+    (None: found by route lookup), internal_gateways [(version, address)], families {version:
+    [no-SNAT CIDRs]}}."""
     families, gateways = {}, []
     for version in (4, 6):
         given = params.get(f"ipv{version}")
@@ -294,14 +291,27 @@ def nat_from_params(params):
         families[version] = normalise_sources(given.get("no_snat_sources") or [], version,
                                               f"ipv{version}.no_snat_sources")
         if given.get("internal_gateway"):
-            gateways.append(check_address(given["internal_gateway"], version, f"ipv{version}.internal_gateway"))
+            field = f"ipv{version}.internal_gateway"
+            gateways.append((version, str(parse_ip(given["internal_gateway"], field, version))))
     internal_iface = params.get("internal_iface")
-    if params.get("state", "present") == "absent":
-        return internal_iface or "", {}
-    if not internal_iface:
-        if not gateways:
-            raise EgressGatewayError("give internal_iface, or internal_gateway to find it", field="internal_iface",
-                                     value=None)
-        with iproute(params.get("netns")) as ipr:
-            internal_iface = lookup_route(ipr, gateways[0])[0]
-    return internal_iface, families
+    if internal_iface is not None:
+        internal_iface = interface_name(internal_iface, "internal_iface")
+    state = params.get("state", "present")
+    if state == "present" and not internal_iface and not gateways:
+        raise EgressGatewayError("internal_iface: give internal_iface, or internal_gateway to find it (got None)",
+                                 field="internal_iface", value=None)
+    return {"netns": params.get("netns"), "state": state, "internal_iface": internal_iface,
+            "internal_gateways": gateways, "families": {} if state == "absent" else families,
+            "state_dir": check_state_dir(params.get("state_dir") or DEFAULT_STATE_DIR, "state_dir")}
+
+
+def run_nat(module):
+    """gateway_nat: validate everything, then resolve the interface, then reconcile."""
+    config = nat_from_params(module.params)
+    internal_iface = resolve_internal_iface(config)
+    result = reconcile(config["netns"], internal_iface, config["families"], state=config["state"],
+                       state_dir=config["state_dir"], check_mode=module.check_mode)
+    result["internal_iface"] = internal_iface
+    if not module._diff:  # pylint: disable=protected-access
+        result.pop("diff")
+    return result

@@ -28,11 +28,12 @@ import contextlib
 import ctypes
 import ctypes.util
 import errno
-import ipaddress
 import os
 import socket
 
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._address import family_of, parse_cidr, parse_ip
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError, shown
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._fields import interface_name, string_list
 
 # pyroute2 is imported on first use (iproute()): it costs ~0.2 s, and the NAT and bfdd modules,
 # which only enter namespaces, do not need it.
@@ -122,7 +123,10 @@ def iproute(netns):
 
 
 def sysctl_path(name):
-    return "/proc/sys/" + name.replace(".", "/")
+    """The /proc/sys file of a sysctl in sysctl(8) notation: components are separated by '.', and
+    a '/' inside a component stands for a '.' of the name (``net.ipv4.conf.eth0/100.rp_filter``
+    is ``/proc/sys/net/ipv4/conf/eth0.100/rp_filter``)."""
+    return "/proc/sys/" + "/".join(part.replace("/", ".") for part in name.split("."))
 
 
 def desired_sysctls(families, internal_iface):
@@ -161,15 +165,7 @@ def write_sysctls(values):
 
 
 def host_prefix(address):
-    ip = ipaddress.ip_address(address)
-    return f"{ip}/{ip.max_prefixlen}"
-
-
-def normalise_cidr(cidr, field):
-    try:
-        return str(ipaddress.ip_network(cidr, strict=False))
-    except ValueError as exc:
-        raise EgressGatewayError(f"{field}: {cidr!r} is not an IP address or CIDR", field=field, value=cidr) from exc
+    return f"{address}/{32 if family_of(address) == 4 else 128}"
 
 
 def table_name(table):
@@ -253,12 +249,13 @@ def _ifindex(ipr, name):
     return found[0]
 
 
-def lookup_route(ipr, address):
-    """(device, preferred source) of the route toward ``address``, like ``ip route get``."""
+def lookup_route(ipr, address, field):
+    """(device, preferred source) of the route toward ``address`` (option ``field``), like ``ip route get``."""
     try:
         answer = ipr.route("get", dst=address)[0]
     except NetlinkError as exc:
-        raise EgressGatewayError(f"no route to gateway {address}: {exc}", field="gateway", value=address) from exc
+        raise EgressGatewayError(f"{field}: no route to {address}: {os.strerror(exc.code)}", field=field,
+                                 value=address) from exc
     dev = _ifname(ipr, _attr(answer, "RTA_OIF"), {})
     return dev, _attr(answer, "RTA_PREFSRC")
 
@@ -304,9 +301,8 @@ def main_routes_present(ipr, version, routes):
     for route in routes:
         if route["table"] != TABLE_MAIN:
             continue
-        net = ipaddress.ip_network(route["dst"])
-        for msg in ipr.route("dump", family=FAMILIES[version], table=TABLE_MAIN,
-                             dst=str(net.network_address), dst_len=net.prefixlen):
+        dst, length = route["dst"].split("/")
+        for msg in ipr.route("dump", family=FAMILIES[version], table=TABLE_MAIN, dst=dst, dst_len=int(length)):
             oif = _attr(msg, "RTA_OIF")
             if (msg["proto"] != ROUTE_PROTO and _attr(msg, "RTA_GATEWAY") == route["gateway"]
                     and oif and _ifname(ipr, oif, names) == route["dev"]):
@@ -325,10 +321,10 @@ def _rule_spec(ipr, rule, version):
 
 
 def _route_spec(ipr, route, version, with_proto):
-    net = ipaddress.ip_network(route["dst"])
-    spec = {"family": FAMILIES[version], "dst_len": net.prefixlen, "table": route["table"]}
-    if net.prefixlen:
-        spec["dst"] = str(net.network_address)
+    dst, length = route["dst"].split("/")
+    spec = {"family": FAMILIES[version], "dst_len": int(length), "table": route["table"]}
+    if int(length):
+        spec["dst"] = dst
     if route["gateway"]:
         spec["gateway"] = route["gateway"]
     if route["dev"]:
@@ -353,80 +349,99 @@ def _netlink_call(what, text, call, command, **spec):
 
 
 def resolve_family(ipr, family):
-    """Fill internal/external interface and IP from route lookups toward the gateways."""
+    """Fill internal/external interface and IP from route lookups toward the gateways, and check
+    what the writes will need: both interfaces exist, the internal gateway is reachable through
+    the internal interface. Reads only."""
     resolved = dict(family)
+    prefix = f"ipv{family['version']}"
     for side in ("internal", "external"):
         if not resolved.get(f"{side}_iface") or not resolved.get(f"{side}_ip"):
-            dev, src = lookup_route(ipr, resolved[f"{side}_gateway"])
+            dev, src = lookup_route(ipr, resolved[f"{side}_gateway"], f"{prefix}.{side}_gateway")
             resolved[f"{side}_iface"] = resolved.get(f"{side}_iface") or dev
             resolved[f"{side}_ip"] = resolved.get(f"{side}_ip") or src
             if not resolved[f"{side}_ip"]:
-                raise EgressGatewayError(f"no source address toward the {side} gateway "
+                raise EgressGatewayError(f"{prefix}.{side}_ip: no source address toward the {side} gateway "
                                          f"{resolved[f'{side}_gateway']}; set {side}_ip",
-                                         field=f"ipv{family['version']}.{side}_ip", value=None)
+                                         field=f"{prefix}.{side}_ip", value=None)
     for side in ("internal", "external"):
-        iface = resolved[f"{side}_iface"]
+        field = f"{prefix}.{side}_iface"
+        iface = interface_name(resolved[f"{side}_iface"], field)
         if not ipr.link_lookup(ifname=iface):
-            raise EgressGatewayError(f"ipv{family['version']}.{side}_iface: interface {iface!r} does not exist",
-                                     field=f"ipv{family['version']}.{side}_iface", value=iface)
+            raise EgressGatewayError(f"{field}: interface {iface!r} does not exist", field=field, value=iface)
+    gateway, iface = resolved["internal_gateway"], resolved["internal_iface"]
+    try:
+        ipr.route("get", dst=gateway, oif=_ifindex(ipr, iface))
+    except NetlinkError as exc:
+        raise EgressGatewayError(f"{prefix}.internal_gateway: {gateway} is not reachable through {iface}: "
+                                 f"{os.strerror(exc.code)}", field=f"{prefix}.internal_gateway",
+                                 value=gateway) from exc
     return resolved
+
+
+def _plan_version(ipr, version, family):
+    """What to delete and add for one family (None: clear ours), and the listings. Reads only."""
+    want = desired_family(family) if family else {"rules": [], "routes": []}
+    have_rules = read_rules(ipr, version)
+    have_routes = read_routes(ipr, version)
+    others = main_routes_present(ipr, version, want["routes"])
+    want_routes = [r for r in want["routes"] if r not in others]
+    rule_del, rule_add = plan_entries(have_rules, want["rules"])
+    route_del, route_add = plan_entries(have_routes, want_routes)
+    return {
+        "version": version, "rule_del": rule_del, "rule_add": rule_add, "route_del": route_del,
+        "route_add": route_add,
+        "before": [rule_text(r) for r in have_rules] + [route_text(r) for r in have_routes],
+        "after": [rule_text(r) for r in want["rules"]] + [route_text(r) for r in want["routes"]],
+    }
+
+
+def _apply_version(ipr, plan):
+    version = plan["version"]
+    for rule in plan["rule_del"]:
+        _netlink_call("delete rule", rule_text(rule), ipr.rule, "del", **_rule_spec(ipr, rule, version))
+    for route in plan["route_del"]:
+        _netlink_call("delete route", route_text(route), ipr.route, "del",
+                      **_route_spec(ipr, route, version, with_proto=False))
+    for rule in plan["rule_add"]:
+        _netlink_call("add rule", rule_text(rule), ipr.rule, "add", **_rule_spec(ipr, rule, version))
+    for route in plan["route_add"]:
+        _netlink_call("add route", route_text(route), ipr.route, "replace",
+                      **_route_spec(ipr, route, version, with_proto=True))
 
 
 def reconcile(netns, families, absent_versions=(), check_mode=False):
     """Make routing match ``families`` (list of family dicts); clear ours in ``absent_versions``.
 
+    Everything is resolved, read and checked (interfaces, reachability, sysctls) before the first
+    write, so bad input or a namespace that lacks something leaves the namespace as it was.
     Returns {"changed", "diff": {"before", "after"}, "families": resolved families, "sysctls"}.
     """
-    before, after = [], []
-    changed = False
-    resolved = []
     with iproute(netns) as ipr:
-        for family in families:
-            resolved.append(resolve_family(ipr, family))
-        internal_ifaces = {f["internal_iface"] for f in resolved}
+        resolved = [resolve_family(ipr, family) for family in families]
         wanted_sysctls = {}
-        for iface in sorted(internal_ifaces):
+        for iface in sorted({f["internal_iface"] for f in resolved}):
             wanted_sysctls.update(desired_sysctls([f["version"] for f in resolved], iface))
-
+        plans = []
         for version in (4, 6):
             family = next((f for f in resolved if f["version"] == version), None)
-            if family is None and version not in absent_versions:
-                continue
-            want = desired_family(family) if family else {"rules": [], "routes": []}
-            have_rules = read_rules(ipr, version)
-            have_routes = read_routes(ipr, version)
-            others = main_routes_present(ipr, version, want["routes"])
-            want_routes = [r for r in want["routes"] if r not in others]
-            rule_del, rule_add = plan_entries(have_rules, want["rules"])
-            route_del, route_add = plan_entries(have_routes, want_routes)
-            before += [rule_text(r) for r in have_rules] + [route_text(r) for r in have_routes]
-            after += [rule_text(r) for r in want["rules"]] + [route_text(r) for r in want["routes"]]
-            if rule_del or rule_add or route_del or route_add:
-                changed = True
-            if check_mode:
-                continue
-            for rule in rule_del:
-                _netlink_call("delete rule", rule_text(rule), ipr.rule, "del", **_rule_spec(ipr, rule, version))
-            for route in route_del:
-                _netlink_call("delete route", route_text(route), ipr.route, "del",
-                              **_route_spec(ipr, route, version, with_proto=False))
-            for rule in rule_add:
-                _netlink_call("add rule", rule_text(rule), ipr.rule, "add", **_rule_spec(ipr, rule, version))
-            for route in route_add:
-                _netlink_call("add route", route_text(route), ipr.route, "replace",
-                              **_route_spec(ipr, route, version, with_proto=True))
-
-    with entered(netns):
-        have_sysctls = read_sysctls(wanted_sysctls)
+            if family is not None or version in absent_versions:
+                plans.append(_plan_version(ipr, version, family))
+        with entered(netns):
+            have_sysctls = read_sysctls(wanted_sysctls)
         missing = [name for name, value in have_sysctls.items() if value is None]
         if missing:
-            raise EgressGatewayError(f"sysctl {missing[0]} does not exist in the namespace", field="sysctl",
-                                     value=missing[0])
+            raise EgressGatewayError(f"sysctl: {missing[0]} does not exist in the namespace "
+                                     f"({sysctl_path(missing[0])})", field="sysctl", value=missing[0])
         sysctl_changes = {name: value for name, value in wanted_sysctls.items() if have_sysctls[name] != value}
-        if sysctl_changes:
-            changed = True
-            if not check_mode:
+        changed = bool(sysctl_changes) or any(
+            p["rule_del"] or p["rule_add"] or p["route_del"] or p["route_add"] for p in plans)
+        if changed and not check_mode:
+            for plan in plans:
+                _apply_version(ipr, plan)
+            with entered(netns):
                 write_sysctls(sysctl_changes)
+    before = [line for p in plans for line in p["before"]]
+    after = [line for p in plans for line in p["after"]]
     before += [f"sysctl {name}={value}" for name, value in sorted(have_sysctls.items())]
     after += [f"sysctl {name}={value}" for name, value in sorted(wanted_sysctls.items())]
     return {
@@ -435,16 +450,6 @@ def reconcile(netns, families, absent_versions=(), check_mode=False):
         "families": resolved,
         "sysctls": wanted_sysctls,
     }
-
-
-def check_address(value, version, field):
-    try:
-        ip = ipaddress.ip_address(value)
-    except ValueError as exc:
-        raise EgressGatewayError(f"{field}: {value!r} is not an IP address", field=field, value=value) from exc
-    if ip.version != version:
-        raise EgressGatewayError(f"{field}: {value!r} is not IPv{version}", field=field, value=value)
-    return str(ip)
 
 
 def families_from_params(params):
@@ -458,19 +463,25 @@ def families_from_params(params):
         family = {"version": version}
         for key in ("internal_gateway", "external_gateway", "internal_ip", "external_ip"):
             value = given.get(key)
-            family[key] = check_address(value, version, f"{field}.{key}") if value else None
-        family["internal_iface"] = given.get("internal_iface")
-        family["external_iface"] = given.get("external_iface")
+            family[key] = str(parse_ip(value, f"{field}.{key}", version)) if value else None
+        for key in ("internal_iface", "external_iface"):
+            value = given.get(key)
+            family[key] = interface_name(value, f"{field}.{key}") if value else None
         if not family["external_gateway"] and not (family["external_iface"] and family["external_ip"]):
-            raise EgressGatewayError(f"{field}: give external_gateway, or both external_iface and external_ip",
-                                     field=f"{field}.external_gateway", value=None)
-        routes = []
-        for index, cidr in enumerate(given.get("routes") or []):
-            route = normalise_cidr(cidr, f"{field}.routes[{index}]")
-            if ipaddress.ip_network(route).version != version:
-                raise EgressGatewayError(f"{field}.routes[{index}]: {cidr!r} is not IPv{version}",
-                                         field=f"{field}.routes[{index}]", value=cidr)
-            routes.append(route)
-        family["routes"] = routes
+            raise EgressGatewayError(f"{field}.external_gateway: give external_gateway, or both external_iface "
+                                     f"and external_ip (got {shown(given.get('external_gateway'))})",
+                                     field=f"{field}.external_gateway", value=given.get("external_gateway"))
+        family["routes"] = list(string_list(given.get("routes") or [], f"{field}.routes",
+                                            lambda value, path, v=version: parse_cidr(value, path, v)))
         families.append(family)
     return families
+
+
+def run_routing(module):
+    """gateway_routing: validate the options, then reconcile (which resolves before it writes)."""
+    params = module.params
+    families = families_from_params(params) if params["state"] == "present" else []
+    result = reconcile(params["netns"], families, absent_versions=(4, 6), check_mode=module.check_mode)
+    if not module._diff:  # pylint: disable=protected-access
+        result.pop("diff")
+    return result

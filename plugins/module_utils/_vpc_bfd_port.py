@@ -8,7 +8,7 @@ Pure Python, no I/O. PRIVATE to the collection: not a public API.
 """
 from __future__ import annotations
 
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._address import parse_ip
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._address import parse_interface_address
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import label_selector
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._discovery import selector_matches
@@ -42,11 +42,5 @@ def bfd_port_chassis(nodes: list, node_selector: dict | None, limit: int = BFD_P
 def bfd_port_networks(ip: str) -> list:
     """Kube-OVN's ``spec.bfdPort.ip`` ("v4", "v6" or "v4,v6") as router port networks (host prefix
     when none is given)."""
-    networks = []
-    for part in (ip or "").split(","):
-        address, slash, length = part.strip().partition("/")
-        if not address:
-            continue
-        version = parse_ip(address, "bfdPort.ip").version
-        networks.append(f"{address}/{length if slash else (32 if version == 4 else 128)}")
-    return networks
+    return [parse_interface_address(part.strip(), "bfdPort.ip", default_length=True)
+            for part in (ip or "").split(",") if part.strip()]

@@ -138,15 +138,8 @@ sessions:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._bfdd import reconcile
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._bfdd import run_bfdd
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import run_module
-
-
-def run(module):
-    result = reconcile(module.params["netns"], module.params, check_mode=module.check_mode)
-    if not module._diff:
-        result.pop("diff")
-    return result
 
 
 def main():
@@ -169,7 +162,7 @@ def main():
         required_if=[("state", "present", ("peers",)), ("state", "restarted", ("peers",))],
         supports_check_mode=True,
     )
-    run_module(module, run)
+    run_module(module, run_bfdd)
 
 
 if __name__ == "__main__":

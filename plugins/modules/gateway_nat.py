@@ -100,23 +100,12 @@ commands:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import run_module
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nat import nat_from_params, reconcile
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nat import run_nat
 
 FAMILY_OPTIONS = dict(
     internal_gateway=dict(type="str"),
     no_snat_sources=dict(type="list", elements="str", default=[]),
 )
-
-
-def run(module):
-    params = module.params
-    internal_iface, families = nat_from_params(params)
-    result = reconcile(params["netns"], internal_iface, families, state=params["state"],
-                       state_dir=params["state_dir"], check_mode=module.check_mode)
-    result["internal_iface"] = internal_iface
-    if not module._diff:
-        result.pop("diff")
-    return result
 
 
 def main():
@@ -132,7 +121,7 @@ def main():
         required_if=[("state", "present", ("ipv4", "ipv6"), True)],
         supports_check_mode=True,
     )
-    run_module(module, run)
+    run_module(module, run_nat)
 
 
 if __name__ == "__main__":

@@ -116,7 +116,7 @@ sysctls:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import run_module
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._netlink import families_from_params, reconcile
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._netlink import run_routing
 
 FAMILY_OPTIONS = dict(
     internal_gateway=dict(type="str", required=True),
@@ -127,15 +127,6 @@ FAMILY_OPTIONS = dict(
     external_ip=dict(type="str"),
     routes=dict(type="list", elements="str", default=[]),
 )
-
-
-def run(module):
-    params = module.params
-    families = families_from_params(params) if params["state"] == "present" else []
-    result = reconcile(params["netns"], families, absent_versions=(4, 6), check_mode=module.check_mode)
-    if not module._diff:
-        result.pop("diff")
-    return result
 
 
 def main():
@@ -149,7 +140,7 @@ def main():
         required_if=[("state", "present", ("ipv4", "ipv6"), True)],
         supports_check_mode=True,
     )
-    run_module(module, run)
+    run_module(module, run_routing)
 
 
 if __name__ == "__main__":

@@ -116,7 +116,8 @@ def logic_noop(topo):
     start-up and imports (pyroute2's import alone is ~0.2 s of the routing module)."""
     from ansible_collections.kubeovn.egress_gateway.plugins.module_utils import _nat, _netlink
     families = _netlink.families_from_params(topo.agent_args())
-    internal_iface, nat_families = _nat.nat_from_params(topo.nat_args())
+    nat = _nat.nat_from_params(topo.nat_args())
+    internal_iface, nat_families = _nat.resolve_internal_iface(nat), nat["families"]
 
     def run():
         assert not _netlink.reconcile(topo.gateway, families, absent_versions=(4, 6))["changed"]

@@ -94,8 +94,8 @@ def test_parse_save_reads_only_the_nat_table():
 
 
 @pytest.mark.parametrize("sources, version, expected", [
-    (["10.18.0.5/16", "10.18.0.0/16", "10.20.0.1"], 4, ["10.18.0.0/16", "10.20.0.1/32"]),
-    (["FD18::5/64"], 6, ["fd18::/64"]),
+    (["10.18.0.0/16", "10.20.0.1"], 4, ["10.18.0.0/16", "10.20.0.1/32"]),
+    (["FD18::/64"], 6, ["fd18::/64"]),
 ])
 def test_sources_are_normalised_like_iptables_save(sources, version, expected):
     assert normalise_sources(sources, version, "ipv4.no_snat_sources") == expected
@@ -104,6 +104,10 @@ def test_sources_are_normalised_like_iptables_save(sources, version, expected):
 @pytest.mark.parametrize("sources, version, field", [
     (["10.18.0.0/33"], 4, "ipv4.no_snat_sources[0]"),
     (["10.18.0.0/16", "fd18::/64"], 4, "ipv4.no_snat_sources[1]"),
+    # the reconciler's rule: host bits are an error, never masked (issue 12 class 9)
+    (["10.18.0.1/16"], 4, "ipv4.no_snat_sources[0]"),
+    (["10.18.0.0/16", "10.18.0.0/16"], 4, "ipv4.no_snat_sources[1]"),
+    (["10.18.0.0/16\n-A INPUT -j ACCEPT"], 4, "ipv4.no_snat_sources[0]"),
 ])
 def test_bad_sources_name_the_field(sources, version, field):
     with pytest.raises(EgressGatewayError) as err:

