@@ -24,7 +24,7 @@ from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_rows import (
     PARENTS, Column, Snapshot, Want, ref,
 )
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import parse_gateway, parse_identity
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import check_distinct, parse_gateway, parse_identity
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._desired_rows import desired_rows
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._gateway import (
     EXTERNAL_ID_GATEWAY, EXTERNAL_ID_VENDOR, PRIORITY_DROP, PRIORITY_LOCAL, PRIORITY_REROUTE, VENDOR, Gateway,
@@ -284,6 +284,7 @@ def egress_gateway(module):
     if params["gateways"] is not None:
         targets = [target_of(item_params(item, f"gateways[{i}]"), f"gateways[{i}].")
                    for i, item in enumerate(params["gateways"])]
+        check_distinct([t.gateway for t in targets])
     else:
         targets = [target_of(params)]
     tables, conditions = monitored_tables(targets)
