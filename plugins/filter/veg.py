@@ -3,6 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters exposing the VpcEgressGateway model (module_utils/_crd.py, _gateway.py, _desired_rows.py) to roles and playbooks.
 
+veg_manifest  manifest text -> data (duplicate keys refused, alias expansion bounded); a mapping as is
 veg_spec   the validated object with every CRD default (apiVersion/kind/metadata/spec)
 veg_names  the names Kube-OVN derives: key, hash, port group, address sets, Deployment, labels
 veg_rows   the NB rows the reconciler keeps for the gateway (same data the module writes)
@@ -16,6 +17,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import parse_gateway
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._desired_rows import desired_rows
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._yaml import load as load_yaml
 
 
 def _parse(obj, namespace, name):
@@ -23,6 +25,19 @@ def _parse(obj, namespace, name):
         return parse_gateway(obj, namespace=namespace, name=name)
     except EgressGatewayError as exc:
         raise AnsibleFilterError(f"invalid VpcEgressGateway: {exc}") from exc
+
+
+def veg_manifest(obj, name="manifest"):
+    """``text | kubeovn.egress_gateway.veg_manifest`` -> the parsed manifest (a mapping passes as is).
+
+    Use it instead of ``from_yaml`` for manifest text: a duplicate key or an alias bomb is an error.
+    """
+    if not isinstance(obj, str):
+        return obj
+    try:
+        return load_yaml(obj, name)
+    except EgressGatewayError as exc:
+        raise AnsibleFilterError(f"invalid manifest: {exc}") from exc
 
 
 def veg_spec(obj, namespace=None, name=None):
@@ -56,4 +71,4 @@ def veg_rows(obj, instances, router=None, bfd_port=None, pod_ports=None, subnet_
 
 class FilterModule:
     def filters(self):
-        return {"veg_spec": veg_spec, "veg_names": veg_names, "veg_rows": veg_rows}
+        return {"veg_manifest": veg_manifest, "veg_spec": veg_spec, "veg_names": veg_names, "veg_rows": veg_rows}

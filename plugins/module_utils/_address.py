@@ -94,6 +94,23 @@ def parse_ip_block(value, path, version=None) -> tuple[int, str]:
     return address.version, str(network.cidr)
 
 
+# Where no packet's source address can be (RFC 1122 3.2.1.3, RFC 4291 2.5.2/2.7, RFC 1112 4).
+NOT_A_SOURCE = (("0.0.0.0/32", "the unspecified address"), ("127.0.0.0/8", "loopback"),
+                ("224.0.0.0/4", "multicast"), ("240.0.0.0/4", "reserved (240.0.0.0/4) or broadcast"),
+                ("::/128", "the unspecified address"), ("::1/128", "loopback"), ("ff00::/8", "multicast"))
+
+
+def parse_source_block(value, path) -> tuple[int, str]:
+    """``parse_ip_block`` for source addresses (policy ipBlocks): not inside a range that is never
+    a packet's source (multicast, loopback, unspecified, reserved/broadcast)."""
+    family, text = parse_ip_block(value, path)
+    network = netaddr.IPNetwork(text)
+    for block, what in NOT_A_SOURCE:
+        if network in netaddr.IPNetwork(block):
+            fail(path, value, f"is {what}; a source address block must hold unicast addresses")
+    return family, text
+
+
 def parse_cidr(value, path, version=None) -> str:
     """``parse_ip_block`` as a network: a bare address becomes its host prefix (/32, /128)."""
     family, text = parse_ip_block(value, path, version)

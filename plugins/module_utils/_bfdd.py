@@ -34,16 +34,17 @@ from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common imp
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._fields import state_dir as check_state_dir
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._netlink import entered, netns_identity
 
-DEFAULT_STATE_ROOT = "/run/kubeovn-egress-gateway/bfdd"
+DEFAULT_STATE_ROOT = "/run/kubeovn-egress-gateway"
 BFDD = "/usr/lib/frr/bfdd"
 VTYSH = "vtysh"
 START_TIMEOUT = 5.0
 STOP_TIMEOUT = 5.0
 
 
-def default_state_dir(netns):
+def default_state_dir(netns, state_root=DEFAULT_STATE_ROOT):
+    """``<state_root>/bfdd/<key>``: one directory per namespace, named like it (``_host``: none)."""
     key = re.sub(r"[^A-Za-z0-9_.-]", "_", netns.strip("/")) if netns else "_host"
-    return os.path.join(DEFAULT_STATE_ROOT, key)
+    return os.path.join(state_root, "bfdd", key)
 
 
 def paths(state_dir):

@@ -16,22 +16,22 @@ import math
 import re
 from collections.abc import Mapping
 
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._address import ip_list, parse_ip_block
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._address import ip_list, parse_source_block
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._fields import (
     DNS1123_LABEL, Fields, check_name, check_type, fail, label_key, label_value, string_list,
 )
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._yaml import load as load_yaml
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._gateway import (
-    API_VERSION, BFD_INTERVAL_MAX, DEFAULT_NAMESPACE, KIND, NODE_SELECTOR_OPERATORS, REPLICAS_MAX,
+    API_VERSION, BFD_DETECT_MULT_MAX, BFD_INTERVAL_MAX, DEFAULT_NAMESPACE, KIND, NODE_SELECTOR_OPERATORS, REPLICAS_MAX,
     SELECTOR_OPERATORS, TRAFFIC_POLICIES, Bfd, Gateway, LabelSelector, NodeSelectorTerm, Policy, Requirement, Selector,
     Bandwidth, Toleration,
 )
 
 
 # CRD pattern of spec.prefix.
-_PREFIX = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*[-.]?$")
-_IMAGE = re.compile(r"^[^\s\x00-\x1f\x7f]+$")
-_INTEGER = re.compile(r"^-?[0-9]+$")
+_PREFIX = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*[-.]?")
+_IMAGE = re.compile(r"[^\s\x00-\x1f\x7f]+")
+_INTEGER = re.compile(r"-?[0-9]+")
 
 
 # Fields of newer Kube-OVN releases recognised, and refused by name, rather than "unknown field".
@@ -64,7 +64,7 @@ def _requirements(value, path, operators) -> tuple[Requirement, ...]:
             fail(fields.sub("values"), list(values), f"operator {operator} needs at least one value")
         if operator in ("Exists", "DoesNotExist") and values:
             fail(fields.sub("values"), list(values), f"operator {operator} takes no values")
-        if operator in ("Gt", "Lt") and (len(values) != 1 or not _INTEGER.match(values[0])):
+        if operator in ("Gt", "Lt") and (len(values) != 1 or not _INTEGER.fullmatch(values[0])):
             fail(fields.sub("values"), list(values), f"operator {operator} needs exactly one integer value")
         out.append(Requirement(key, operator, values))
     return tuple(out)
@@ -113,7 +113,7 @@ def _policies(value, path) -> tuple[Policy, ...]:
         fields = Fields(item, item_path, ("snat", "ipBlocks", "subnets"))
         snat = fields.get("snat", (bool,), False)
         blocks = string_list(fields.get("ipBlocks", (list,), []), fields.sub("ipBlocks"),
-                             lambda v, p: parse_ip_block(v, p)[1])
+                             lambda v, p: parse_source_block(v, p)[1])
         subnets = string_list(fields.get("subnets", (list,), []), fields.sub("subnets"), check_name)
         if not blocks and not subnets:
             # CRD rule: size(self.ipBlocks) != 0 || size(self.subnets) != 0
@@ -214,17 +214,18 @@ def _bfd(value, path) -> Bfd:
     fields = Fields(value, path, ("enabled", "minRX", "minTX", "multiplier"))
     defaults = Bfd()
 
-    def interval(key, default):
+    def interval(key, default, high=BFD_INTERVAL_MAX):
         number = fields.get(key, (int,), default)
-        if not 1 <= number <= BFD_INTERVAL_MAX:
-            fail(fields.sub(key), number, f"must be between 1 and {BFD_INTERVAL_MAX}")
+        if not 1 <= number <= high:
+            fail(fields.sub(key), number, f"must be between 1 and {high}")
         return number
 
     return Bfd(
         enabled=fields.get("enabled", (bool,), False),
         min_rx=interval("minRX", defaults.min_rx),
         min_tx=interval("minTX", defaults.min_tx),
-        multiplier=interval("multiplier", defaults.multiplier),
+        # BFD's Detect Mult is one byte (RFC 5880 section 4.1); OVN's BFD.detect_mult and FRR agree.
+        multiplier=interval("multiplier", defaults.multiplier, BFD_DETECT_MULT_MAX),
     )
 
 
@@ -246,14 +247,14 @@ def _parse_spec(spec, name: str, namespace: str, path: str = "spec") -> Gateway:
     if not 0 <= replicas <= REPLICAS_MAX:
         fail(fields.sub("replicas"), replicas, f"must be between 0 and {REPLICAS_MAX}")
     prefix = fields.get("prefix", (str,), "")
-    if prefix and not _PREFIX.match(prefix):
+    if prefix and not _PREFIX.fullmatch(prefix):
         fail(fields.sub("prefix"), prefix,
              "must be lower-case letters, digits, '-' and '.', optionally ending in '-' or '.'")
     if len(prefix + name) > 253:
         fail(fields.sub("prefix"), prefix,
              f"with the name the Deployment name is {len(prefix + name)} characters long; at most 253 are allowed")
     image = fields.get("image", (str,), "")
-    if image and not _IMAGE.match(image):
+    if image and not _IMAGE.fullmatch(image):
         fail(fields.sub("image"), image, "must be an image reference without whitespace")
     traffic_policy = fields.get("trafficPolicy", (str,), "Cluster")
     if traffic_policy not in TRAFFIC_POLICIES:
@@ -300,17 +301,6 @@ def _parse_spec(spec, name: str, namespace: str, path: str = "spec") -> Gateway:
     )
 
 
-def _load_text(obj):
-    """A YAML/JSON text (as a user would kubectl apply) becomes a mapping."""
-    import yaml  # PyYAML ships with ansible-core; imported late so the model itself stays dependency-light
-
-    try:
-        return yaml.safe_load(obj)
-    except yaml.YAMLError as exc:
-        problem = " ".join(str(exc).split())
-        raise EgressGatewayError(f"spec: is not valid YAML: {problem} (got {obj!r})", field="spec", value=obj) from exc
-
-
 def parse_gateway(obj, namespace: str | None = None, name: str | None = None) -> Gateway:
     """Validate a VpcEgressGateway and apply the CRD defaults.
 
@@ -319,7 +309,7 @@ def parse_gateway(obj, namespace: str | None = None, name: str | None = None) ->
     with metadata when both are given. The namespace defaults to ``default``.
     """
     if isinstance(obj, str):
-        obj = _load_text(obj)
+        obj = load_yaml(obj, "spec")
     check_type(obj, "spec", dict)
     if "spec" in obj or "apiVersion" in obj or "kind" in obj or "metadata" in obj:
         fields = Fields(obj, "", ("apiVersion", "kind", "metadata", "spec", "status"))
@@ -360,3 +350,13 @@ def parse_identity(namespace: str | None = None, name: str | None = None) -> Gat
     namespace = DEFAULT_NAMESPACE if namespace is None else namespace
     check_name(namespace, "namespace", pattern=DNS1123_LABEL, max_len=63, what="a DNS-1123 label")
     return Gateway(name=name, namespace=namespace, external_subnet="")
+
+
+def check_distinct(gateways, path="gateways"):
+    """One task naming the same gateway twice contradicts itself: an error naming both indexes."""
+    first = {}
+    for i, gateway in enumerate(gateways):
+        if gateway.key in first:
+            fail(f"{path}[{i}]", gateway.key, f"is the same gateway as {path}[{first[gateway.key]}]; "
+                                              "list each gateway once")
+        first[gateway.key] = i

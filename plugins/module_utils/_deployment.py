@@ -27,7 +27,7 @@ import json
 from dataclasses import dataclass
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._address import parse_ip_block
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError, shown
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._gateway import FAMILIES, Gateway
 
 
@@ -112,8 +112,8 @@ class WorkloadContext:
     @property
     def commands(self) -> dict:
         if self.runtime not in RUNTIMES:
-            raise EgressGatewayError(f"runtime must be one of {', '.join(RUNTIMES)}", field="runtime",
-                                     value=self.runtime)
+            raise EgressGatewayError(f"runtime: must be one of {', '.join(RUNTIMES)} (got {shown(self.runtime)})",
+                                     field="runtime", value=self.runtime)
         return RUNTIMES[self.runtime]
 
     image: str
@@ -140,8 +140,8 @@ def nad_of(provider: str) -> tuple[str, str]:
     name, dot, namespace = provider.partition(".")
     if not dot or not name or not namespace:
         raise EgressGatewayError(
-            f"external subnet provider {provider!r} is not <nad>.<namespace>; "
-            "a VPC egress gateway needs a Multus NetworkAttachmentDefinition provider",
+            f"external_provider: the external subnet's provider is not <nad>.<namespace>; a VPC egress "
+            f"gateway needs a Multus NetworkAttachmentDefinition provider (got {shown(provider)})",
             field="external_provider", value=provider)
     return namespace, name
 
@@ -265,11 +265,11 @@ def _bfdd_container(gateway: Gateway, ctx: WorkloadContext) -> dict:
 def build_deployment(gateway: Gateway, ctx: WorkloadContext) -> dict:
     """The gateway's Deployment, with ``ovn.kubernetes.io/generate-hash`` set."""
     if not ctx.image:
-        raise EgressGatewayError("no image: set spec.image or the role's default image",
-                                 field="spec.image", value=ctx.image)
+        raise EgressGatewayError(f"spec.image: no image; set spec.image or the role's default image "
+                                 f"(got {shown(ctx.image)})", field="spec.image", value=ctx.image)
     if gateway.bfd.enabled and not ctx.bfd_ip:
-        raise EgressGatewayError(f"spec.bfd.enabled is true but VPC {gateway.vpc_name} has no BFD port IP "
-                                 "(Vpc spec.bfdPort); Kube-OVN reports VpcBfdPortNotEnabled",
+        raise EgressGatewayError(f"spec.bfd.enabled: BFD is enabled but VPC {gateway.vpc_name} has no BFD port IP "
+                                 "(Vpc spec.bfdPort); Kube-OVN reports VpcBfdPortNotEnabled (got True)",
                                  field="spec.bfd.enabled", value=True)
     nad_namespace, nad_name = ctx.nad
     labels = dict(gateway.labels)

@@ -32,7 +32,7 @@ class Instance:
 
 def parse_instances(instances, path="instances") -> tuple[Instance, ...]:
     out = []
-    names, nexthops = {}, {}
+    names, nexthops, internal_of = {}, {}, {}
     for i, item in enumerate(check_type(instances or [], path, list)):
         item_path = f"{path}[{i}]"
         fields = Fields(item, item_path, ("name", "node", "internal_ips", "external_ips"))
@@ -50,6 +50,7 @@ def parse_instances(instances, path="instances") -> tuple[Instance, ...]:
         if not internal:
             fail(fields.sub("internal_ips"), item.get("internal_ips"), "an instance needs an internal IP")
         instance = Instance(name, node, internal, addresses("external_ips"))
+        internal_of.update((address, i) for address in internal)
         for af in FAMILIES:
             hop = instance.nexthop(af)
             if hop is not None and hop in nexthops:
@@ -57,6 +58,11 @@ def parse_instances(instances, path="instances") -> tuple[Instance, ...]:
             if hop is not None:
                 nexthops[hop] = name
         out.append(instance)
+    for i, instance in enumerate(out):
+        for j, address in enumerate(instance.external_ips):
+            if address in internal_of:
+                fail(f"{path}[{i}].external_ips[{j}]", str(address),
+                     f"is also the internal IP of {path}[{internal_of[address]}]; an external IP must differ")
     return tuple(out)
 
 
@@ -123,7 +129,7 @@ def desired_rows(gateway: Gateway, router: str, bfd_port: str | None, instances,
             sources[family_of(block)].append(block)
     node_pgs = check_type(node_port_groups or {}, "node_port_groups", dict)
     for node, pg in node_pgs.items():
-        if not isinstance(pg, str) or not OVN_IDENTIFIER.match(pg):
+        if not isinstance(pg, str) or not OVN_IDENTIFIER.fullmatch(pg):
             fail(f"node_port_groups.{node}", pg, "must be a port group name usable in an OVN match "
                  "(letters, digits, '_' and '.')")
 

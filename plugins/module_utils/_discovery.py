@@ -9,7 +9,7 @@ Pure Python, no I/O. PRIVATE to the collection: not a public API.
 """
 from __future__ import annotations
 
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError, shown
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._deployment import (
     LOGICAL_SWITCH_ANNOTATION, WorkloadContext, build_deployment, nad_of,
 )
@@ -99,7 +99,8 @@ def policy_cidrs(gateway: Gateway, subnet_cidrs: dict) -> tuple[list, list]:
         target = snat if policy.snat else forward
         target.update(policy.ip_blocks)
         for name in policy.subnets:
-            target.update(c for c in subnet_cidrs[name].split(",") if c)
+            cidrs = subnet_cidrs[name]
+            target.update(c for c in (cidrs.split(",") if isinstance(cidrs, str) else cidrs) if c)
     return sorted(snat), sorted(forward)
 
 
@@ -109,8 +110,8 @@ def nb_connection_from_service(service: dict | None) -> str:
     ip = spec.get("clusterIP")
     ports = spec.get("ports") or []
     if not ip or ip == "None" or not ports:
-        raise EgressGatewayError("no OVN NB connection given and the cluster's ovn-nb Service has no "
-                                 "cluster IP and port; set the NB connection explicitly",
+        raise EgressGatewayError("nb_connection: none given and the cluster's ovn-nb Service has no cluster IP "
+                                 f"and port; set the NB connection explicitly (got Service spec {shown(spec)})",
                                  field="nb_connection", value=None)
     port = next((p["port"] for p in ports if p.get("name") in ("ovn-nb", "nb")), ports[0]["port"])
     host = f"[{ip}]" if ":" in ip else ip
@@ -133,16 +134,12 @@ def workload_plan(gateway: Gateway, vpc: dict | None, subnets: list, image: str,
     vpc_spec, vpc_status = vpc.get("spec") or {}, vpc.get("status") or {}
     internal_name = gateway.internal_subnet or vpc_status.get("defaultLogicalSwitch") or ""
     if not internal_name:
-        raise EgressGatewayError(f"spec.internalSubnet is empty and VPC {gateway.vpc_name} reports no "
-                                 "status.defaultLogicalSwitch", field="spec.internalSubnet", value="")
+        raise EgressGatewayError(f"spec.internalSubnet: empty, and VPC {gateway.vpc_name} reports no "
+                                 "status.defaultLogicalSwitch (got '')", field="spec.internalSubnet", value="")
     internal = _subnet_named(subnets, internal_name, "spec.internalSubnet")
     external = _subnet_named(subnets, gateway.external_subnet, "spec.externalSubnet")
     bfd_port = vpc_spec.get("bfdPort") or {}
     bfd_ip = bfd_port.get("ip", "") if bfd_port.get("enabled") else ""
-    for label, ips in (("internalIPs", gateway.internal_ips), ("externalIPs", gateway.external_ips)):
-        if ips and len(ips) < gateway.replicas:
-            raise EgressGatewayError(f"spec.{label}: {len(ips)} addresses for {gateway.replicas} replicas",
-                                     field=f"spec.{label}", value=list(ips))
     cidrs = policy_subnet_cidrs(gateway, subnets)
     snat, forward = policy_cidrs(gateway, cidrs)
     ctx = WorkloadContext(

@@ -15,12 +15,13 @@ from typing import Any, Mapping
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError, shown
 
 
-DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+# Every pattern is matched whole (fullmatch): "$" would also match before a final newline.
+DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_LABEL_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
 # OVN identifiers (ovn/lib/lex.c): what may follow `$` in a match. Port group and address set
 # names outside this set would break the match or inject into it.
-OVN_IDENTIFIER = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
+OVN_IDENTIFIER = re.compile(r"[A-Za-z_.][A-Za-z0-9_.]*")
 
 
 def fail(path: str, value: Any, problem: str):
@@ -78,7 +79,7 @@ def check_name(value, path, pattern=DNS1123_SUBDOMAIN, max_len=253, what="a DNS-
         fail(path, value, "must not be empty")
     if len(value) > max_len:
         fail(path, value, f"is {len(value)} characters long; at most {max_len} are allowed")
-    if not pattern.match(value):
+    if not pattern.fullmatch(value):
         fail(path, value, f"must be {what} (lower-case letters, digits, '-' and '.')")
     return value
 
@@ -86,9 +87,9 @@ def check_name(value, path, pattern=DNS1123_SUBDOMAIN, max_len=253, what="a DNS-
 def label_key(key, path):
     check_type(key, path, str)
     prefix, slash, name = key.rpartition("/")
-    if slash and (not prefix or len(prefix) > 253 or not DNS1123_SUBDOMAIN.match(prefix)):
+    if slash and (not prefix or len(prefix) > 253 or not DNS1123_SUBDOMAIN.fullmatch(prefix)):
         fail(path, key, "label key prefix must be a DNS-1123 subdomain of at most 253 characters")
-    if not name or len(name) > 63 or not _LABEL_NAME.match(name):
+    if not name or len(name) > 63 or not _LABEL_NAME.fullmatch(name):
         fail(path, key, "label key name must be at most 63 characters of letters, digits, '-', '_', '.', "
              "starting and ending with a letter or digit")
     return key
@@ -96,7 +97,7 @@ def label_key(key, path):
 
 def label_value(value, path):
     check_type(value, path, str)
-    if value and (len(value) > 63 or not _LABEL_NAME.match(value)):
+    if value and (len(value) > 63 or not _LABEL_NAME.fullmatch(value)):
         fail(path, value, "label value must be empty or at most 63 characters of letters, digits, '-', '_', "
              "'.', starting and ending with a letter or digit")
     return value

@@ -33,6 +33,7 @@ LABEL_GATEWAY = "ovn.kubernetes.io/vpc-egress-gateway"
 FAMILIES = (4, 6)
 REPLICAS_MAX = 10
 BFD_INTERVAL_MAX = 3600000
+BFD_DETECT_MULT_MAX = 255
 TRAFFIC_POLICIES = ("Cluster", "Local")
 SELECTOR_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 NODE_SELECTOR_OPERATORS = SELECTOR_OPERATORS + ("Gt", "Lt")

@@ -113,7 +113,12 @@ def workload_network_problems(pods: list, external_provider: str, replicas: int)
 def gateway_status(gateway: Gateway, instances: list, deployment: dict | None, problems=()) -> dict:
     """The VpcEgressGateway status Kube-OVN writes (§1.2 steps 4-7) for these instances;
     ``problems`` (workload_network_problems) make a ready Deployment ``WorkloadNetworkNotReady``."""
-    ready = deployment_is_ready(deployment)
+    return instances_status(gateway, instances, deployment_is_ready(deployment), gateway.replicas, problems)
+
+
+def instances_status(gateway: Gateway, instances: list, ready: bool, replicas: int, problems=()) -> dict:
+    """The status for ``instances`` when readiness and replicas are given (a standalone gateway
+    has no Deployment: its instances in the play)."""
     if ready and problems:
         ready = False
         condition = {"type": "Ready", "status": "False", "reason": "WorkloadNetworkNotReady",
@@ -124,7 +129,7 @@ def gateway_status(gateway: Gateway, instances: list, deployment: dict | None, p
         condition = {"type": "Ready", "status": "False", "reason": "Processing",
                      "message": f"Waiting for Deployment {gateway.deployment_name} to be ready"}
     return {
-        "replicas": gateway.replicas,
+        "replicas": replicas,
         "labelSelector": gateway.label_selector,
         "ready": ready,
         "phase": "Completed" if ready else "Processing",

@@ -361,7 +361,7 @@ def resolve_family(ipr, family):
             resolved[f"{side}_ip"] = resolved.get(f"{side}_ip") or src
             if not resolved[f"{side}_ip"]:
                 raise EgressGatewayError(f"{prefix}.{side}_ip: no source address toward the {side} gateway "
-                                         f"{resolved[f'{side}_gateway']}; set {side}_ip",
+                                         f"{resolved[f'{side}_gateway']}; set {side}_ip (got None)",
                                          field=f"{prefix}.{side}_ip", value=None)
     for side in ("internal", "external"):
         field = f"{prefix}.{side}_iface"

@@ -9,7 +9,7 @@ Pure Python, no I/O. PRIVATE to the collection: not a public API.
 from __future__ import annotations
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._address import parse_interface_address
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError, shown
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import label_selector
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._discovery import selector_matches
 
@@ -33,8 +33,8 @@ def bfd_port_chassis(nodes: list, node_selector: dict | None, limit: int = BFD_P
     if selector is None:
         chosen = chosen[:limit]
     if not chosen:
-        raise EgressGatewayError("no node matches the BFD port's node selector", field="nodeSelector",
-                                 value=node_selector)
+        raise EgressGatewayError(f"nodeSelector: no node matches the BFD port's node selector "
+                                 f"(got {shown(node_selector)})", field="nodeSelector", value=node_selector)
     return [(n["metadata"].get("annotations") or {}).get(CHASSIS_ANNOTATION) or n["metadata"]["name"]
             for n in chosen]
 

@@ -101,3 +101,19 @@ def test_dual_stack_internal_with_ipv4_only_external_configures_only_ipv4(pod_en
     assert [r for r in netns.ip(topo.gateway, "-4", "rule").splitlines() if r.startswith("100")]
     assert not [r for r in netns.ip(topo.gateway, "-6", "rule").splitlines() if r.startswith("100")]
     assert "VEG-MASQUERADE" not in netns.exec_in(topo.gateway, "ip6tables", "-t", "nat", "-S")
+
+
+@pytest.mark.parametrize("variable, value, field", [
+    ("NO_SNAT_SOURCES_IPV4", "10.18.0.1/16", "ipv4.no_snat_sources[0]"),     # issue 12 class 9
+    ("POLICY_ROUTES_IPV4", "10.17.0.0/16,10.17.0.1/16", "ipv4.routes[1]"),    # class 9
+    ("INTERNAL_GATEWAY_IPV4", "10.16.0.1\n", "ipv4.internal_gateway"),        # class 1
+    ("BFD_MULTI", "256", "detect_multiplier"),                               # class 4
+])
+def test_bad_environment_fails_naming_the_field_and_changes_nothing(pod_env, variable, value, field):
+    topo, env = pod_env
+    before = (netns.ip(topo.gateway, "rule"), netns.exec_in(topo.gateway, "iptables", "-t", "nat", "-S"))
+    proc = run_agent_inside(topo, dict(env, **{variable: value}), check=False)
+    assert proc.returncode != 0
+    assert f'"field": "{field}"' in proc.stdout and f"{field}: " in proc.stdout, proc.stdout
+    if variable != "BFD_MULTI":  # bfdd is the last task: routing and NAT ran before it
+        assert (netns.ip(topo.gateway, "rule"), netns.exec_in(topo.gateway, "iptables", "-t", "nat", "-S")) == before

@@ -17,7 +17,7 @@ GATEWAY = {
 
 
 def test_filters_are_registered():
-    assert set(FilterModule().filters()) == {"veg_spec", "veg_names", "veg_rows"}
+    assert set(FilterModule().filters()) == {"veg_manifest", "veg_spec", "veg_names", "veg_rows"}
 
 
 def test_veg_spec_fills_defaults():

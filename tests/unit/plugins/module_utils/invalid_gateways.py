@@ -87,6 +87,23 @@ def _inputs(**changes):
 
 
 DELETE = object()
+
+# YAML texts of class 3: a duplicate key (PyYAML would keep the last), a spec key twice, and a
+# 535-byte-class alias bomb (9^7 leaves when expanded).
+DUPLICATE_KEY_TEXT = """apiVersion: kubeovn.io/v1
+kind: VpcEgressGateway
+metadata: {name: gateway1, namespace: default}
+spec:
+  externalSubnet: macvlan1
+  bfd: {enabled: true, enabled: false}
+  policies: [{snat: true, subnets: [subnet1]}]
+"""
+DUPLICATE_SPEC_TEXT = """metadata: {name: gateway1}
+spec: {externalSubnet: macvlan1, policies: [{snat: true, subnets: [subnet1]}]}
+spec: {externalSubnet: macvlan2, policies: [{snat: true, subnets: [subnet1]}]}
+"""
+ALIAS_BOMB = "metadata: {name: gateway1}\nx:\n" + "".join(
+    f"  - &l{i} [{', '.join([f'*l{i - 1}'] * 9) if i else ', '.join(['lol'] * 9)}]\n" for i in range(7))
 S = ("spec",)
 NS_LABELS = S + ("selectors", 0, "namespaceSelector", "matchLabels")
 EXPR = {"key": "tier", "operator": "In", "values": ["web"]}
@@ -286,4 +303,86 @@ CASES = [
     Case("bandwidth-too-large", "spec.bandwidth.ingress", 9223372036855, _spec(bandwidth={"ingress": 9223372036855})),
     Case("bandwidth-quantity-too-large", "spec.bandwidth.egress", "9223372036855M",
          _spec(bandwidth={"egress": "9223372036855M"})),
+] + [
+    # --- issue 12, class 1: every pattern matches the whole value ("$" also matches before "\n")
+    Case("name-trailing-newline", "metadata.name", "gateway1\n", _with(("metadata", "name"), "gateway1\n")),
+    Case("namespace-trailing-newline", "metadata.namespace", "default\n",
+         _with(("metadata", "namespace"), "default\n")),
+    Case("vpc-trailing-newline", "spec.vpc", "ovn-cluster\n", _spec(vpc="ovn-cluster\n")),
+    Case("external-subnet-trailing-newline", "spec.externalSubnet", "macvlan1\n", _spec(externalSubnet="macvlan1\n")),
+    Case("internal-subnet-trailing-newline", "spec.internalSubnet", "ovn-default\n",
+         _spec(internalSubnet="ovn-default\n")),
+    Case("prefix-trailing-newline", "spec.prefix", "veg-\n", _spec(prefix="veg-\n")),
+    Case("image-trailing-newline", "spec.image", "kube-ovn:v1.14.0\n", _spec(image="kube-ovn:v1.14.0\n")),
+    Case("label-key-trailing-newline", "spec.selectors[0].namespaceSelector.matchLabels.team\n", "team\n",
+         _with(NS_LABELS, {"team\n": "a"})),
+    Case("label-value-trailing-newline", "spec.selectors[0].namespaceSelector.matchLabels.team", "a\n",
+         _with(NS_LABELS, {"team": "a\n"})),
+    Case("node-selector-gt-trailing-newline", "spec.nodeSelector[0].matchExpressions[0].values[0]", "4\n",
+         _spec(nodeSelector=[{"matchExpressions": [{"key": "cores", "operator": "Gt", "values": ["4\n"]}]}])),
+    Case("policy-subnet-trailing-newline", "spec.policies[0].subnets[0]", "subnet1\n",
+         _spec(policies=[{"snat": True, "subnets": ["subnet1\n"]}])),
+    Case("ip-block-prefix-trailing-newline", "spec.policies[1].ipBlocks[0]", "10.18.0.0/16\n",
+         _spec(policies=[{"snat": True, "subnets": ["subnet1"]}, {"ipBlocks": ["10.18.0.0/16\n"]}])),
+    Case("ip-block-full-width-prefix", "spec.policies[1].ipBlocks[0]", "10.18.0.0/\uff11\uff16",
+         _spec(policies=[{"snat": True, "subnets": ["subnet1"]}, {"ipBlocks": ["10.18.0.0/\uff11\uff16"]}])),
+    Case("internal-ip-trailing-newline", "spec.internalIPs[0]", "10.16.0.101\n",
+         _spec(internalIPs=["10.16.0.101\n", "10.16.0.102"])),
+    Case("internal-ip-full-width-digits", "spec.internalIPs[0]", "\uff11\uff10.16.0.101",
+         _spec(internalIPs=["\uff11\uff10.16.0.101", "10.16.0.102"])),
+    Case("instance-node-trailing-newline-local", "instances[0].node", "kube-ovn-worker\n",
+         _spec(trafficPolicy="Local"),
+         _inputs(instances=[dict(GOOD_INPUTS["instances"][0], node="kube-ovn-worker\n"),
+                            GOOD_INPUTS["instances"][1]])),
+    Case("instance-name-trailing-newline", "instances[0].name", "gw-1\n", GOOD_GATEWAY,
+         _inputs(instances=[dict(GOOD_INPUTS["instances"][0], name="gw-1\n"), GOOD_INPUTS["instances"][1]])),
+    Case("instance-node-unicode", "instances[1].node", "kube-ovn-w\u00f6rker", GOOD_GATEWAY,
+         _inputs(instances=[GOOD_INPUTS["instances"][0], dict(GOOD_INPUTS["instances"][1], node="kube-ovn-w\u00f6rker")])),
+    Case("node-port-group-trailing-newline", "node_port_groups.kube-ovn-worker", "node.w1\n", GOOD_GATEWAY,
+         _inputs(node_port_groups={"kube-ovn-worker": "node.w1\n"})),
+    Case("node-port-group-with-space", "node_port_groups.kube-ovn-worker", "node.w1 x", GOOD_GATEWAY,
+         _inputs(node_port_groups={"kube-ovn-worker": "node.w1 x"})),
+    Case("subnet-cidr-trailing-newline", "subnet_cidrs.subnet1[0]", "10.17.0.0/16\n", GOOD_GATEWAY,
+         _inputs(subnet_cidrs={"subnet1": "10.17.0.0/16\n"})),
+    Case("subnet-cidr-host-bits", "subnet_cidrs.subnet1[0]", "10.17.0.1/16", GOOD_GATEWAY,
+         _inputs(subnet_cidrs={"subnet1": "10.17.0.1/16"})),
+    # --- class 3: spec text is parsed with duplicate keys refused and alias expansion bounded
+    Case("yaml-duplicate-key", "spec", DUPLICATE_KEY_TEXT, DUPLICATE_KEY_TEXT),
+    Case("yaml-duplicate-top-level-key", "spec", DUPLICATE_SPEC_TEXT, DUPLICATE_SPEC_TEXT),
+    Case("yaml-alias-bomb", "spec", ALIAS_BOMB, ALIAS_BOMB),
+    Case("yaml-python-tag", "spec", "spec: !!python/object/apply:os.system [id]",
+         "spec: !!python/object/apply:os.system [id]"),
+    Case("yaml-two-documents", "spec", "spec: {}\n---\nspec: {}\n", "spec: {}\n---\nspec: {}\n"),
+    # --- class 4: RFC ranges and unicast-ness, once in the model
+    Case("bfd-multiplier-256", "spec.bfd.multiplier", 256, _with(S + ("bfd", "multiplier"), 256)),
+    Case("bfd-multiplier-zero", "spec.bfd.multiplier", 0, _with(S + ("bfd", "multiplier"), 0)),
+    Case("bfd-min-tx-zero", "spec.bfd.minTX", 0, _with(S + ("bfd", "minTX"), 0)),
+    Case("internal-ip-broadcast", "spec.internalIPs[1]", "255.255.255.255",
+         _spec(internalIPs=["10.16.0.101", "255.255.255.255"])),
+    Case("internal-ip-loopback", "spec.internalIPs[0]", "127.0.0.1", _spec(internalIPs=["127.0.0.1", "10.16.0.102"])),
+    Case("internal-ip-class-e", "spec.internalIPs[0]", "240.0.0.1", _spec(internalIPs=["240.0.0.1", "10.16.0.102"])),
+    Case("internal-ip-unspecified-v6", "spec.internalIPs[0]", "::", _spec(internalIPs=["::", "fd00::2"], externalIPs=[])),
+    Case("external-ip-loopback-v6", "spec.externalIPs[0]", "::1", _spec(externalIPs=["::1", "fd00::2"])),
+    Case("ip-block-multicast", "spec.policies[1].ipBlocks[0]", "224.0.0.0/4",
+         _spec(policies=[{"snat": True, "subnets": ["subnet1"]}, {"ipBlocks": ["224.0.0.0/4"]}])),
+    Case("ip-block-loopback", "spec.policies[1].ipBlocks[0]", "127.0.0.0/8",
+         _spec(policies=[{"snat": True, "subnets": ["subnet1"]}, {"ipBlocks": ["127.0.0.0/8"]}])),
+    Case("ip-block-broadcast", "spec.policies[1].ipBlocks[0]", "255.255.255.255",
+         _spec(policies=[{"snat": True, "subnets": ["subnet1"]}, {"ipBlocks": ["255.255.255.255"]}])),
+    Case("ip-block-v6-multicast", "spec.policies[1].ipBlocks[0]", "ff02::/16",
+         _spec(policies=[{"snat": True, "subnets": ["subnet1"]}, {"ipBlocks": ["ff02::/16"]}])),
+    Case("instance-internal-ip-broadcast", "instances[0].internal_ips[0]", "255.255.255.255", GOOD_GATEWAY,
+         _inputs(instances=[dict(GOOD_INPUTS["instances"][0], internal_ips=["255.255.255.255"]),
+                            GOOD_INPUTS["instances"][1]])),
+    Case("instance-internal-ip-multicast", "instances[1].internal_ips[0]", "239.1.1.1", GOOD_GATEWAY,
+         _inputs(instances=[GOOD_INPUTS["instances"][0],
+                            dict(GOOD_INPUTS["instances"][1], internal_ips=["239.1.1.1"])])),
+    Case("instance-external-equals-internal", "instances[0].external_ips[0]", "10.16.0.101", GOOD_GATEWAY,
+         _inputs(instances=[dict(GOOD_INPUTS["instances"][0], external_ips=["10.16.0.101"]),
+                            GOOD_INPUTS["instances"][1]])),
+    Case("instance-external-is-another-internal", "instances[1].external_ips[0]", "10.16.0.101", GOOD_GATEWAY,
+         _inputs(instances=[GOOD_INPUTS["instances"][0],
+                            dict(GOOD_INPUTS["instances"][1], external_ips=["10.16.0.101"])])),
+    Case("instance-internal-ip-loopback-v6", "instances[0].internal_ips[0]", "::1", GOOD_GATEWAY,
+         _inputs(instances=[dict(GOOD_INPUTS["instances"][0], internal_ips=["::1"]), GOOD_INPUTS["instances"][1]])),
 ]
