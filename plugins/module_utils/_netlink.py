@@ -249,13 +249,17 @@ def _ifindex(ipr, name):
     return found[0]
 
 
-def lookup_route(ipr, address, field):
-    """(device, preferred source) of the route toward ``address`` (option ``field``), like ``ip route get``."""
+def _route_toward(ipr, address, field):
     try:
-        answer = ipr.route("get", dst=address)[0]
+        return ipr.route("get", dst=address)[0]
     except NetlinkError as exc:
         raise EgressGatewayError(f"{field}: no route to {address}: {os.strerror(exc.code)}", field=field,
                                  value=address) from exc
+
+
+def lookup_route(ipr, address, field):
+    """(device, preferred source) of the route toward ``address`` (option ``field``), like ``ip route get``."""
+    answer = _route_toward(ipr, address, field)
     dev = _ifname(ipr, _attr(answer, "RTA_OIF"), {})
     return dev, _attr(answer, "RTA_PREFSRC")
 
@@ -368,13 +372,14 @@ def resolve_family(ipr, family):
         iface = interface_name(resolved[f"{side}_iface"], field)
         if not ipr.link_lookup(ifname=iface):
             raise EgressGatewayError(f"{field}: interface {iface!r} does not exist", field=field, value=iface)
+    # The kernel accepts "via GATEWAY dev IFACE" only when GATEWAY is on-link through IFACE:
+    # the route toward it must leave through IFACE with no gateway of its own.
     gateway, iface = resolved["internal_gateway"], resolved["internal_iface"]
-    try:
-        ipr.route("get", dst=gateway, oif=_ifindex(ipr, iface))
-    except NetlinkError as exc:
-        raise EgressGatewayError(f"{prefix}.internal_gateway: {gateway} is not reachable through {iface}: "
-                                 f"{os.strerror(exc.code)}", field=f"{prefix}.internal_gateway",
-                                 value=gateway) from exc
+    field = f"{prefix}.internal_gateway"
+    answer = _route_toward(ipr, gateway, field)
+    if _attr(answer, "RTA_OIF") != _ifindex(ipr, iface) or _attr(answer, "RTA_GATEWAY"):
+        raise EgressGatewayError(f"{field}: {gateway} is not on-link through {iface} (the internal interface) "
+                                 f"(got {shown(gateway)})", field=field, value=gateway)
     return resolved
 
 
