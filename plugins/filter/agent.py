@@ -7,19 +7,22 @@ roles derive nothing themselves.
 veg_agent_families     the gateway_agent ipv4/ipv6 settings of one standalone instance
 veg_play_instances     the reconciler's instances from the play's instance hosts
 veg_instances_status   the VpcEgressGateway status of those instances (no Deployment)
-veg_bfdd_state_dir     gateway_bfdd's state directory of a namespace under a state root
+veg_agent_state_dir    the state directory of one agent part (bfdd, snat-log) for a namespace
 
 Each raises AnsibleFilterError with the field and value of the first problem.
 """
 from __future__ import annotations
 
+import os
+
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils import _standalone
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._bfdd import DEFAULT_STATE_ROOT, default_state_dir
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._bfdd import DEFAULT_STATE_ROOT
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import parse_gateway
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._gateway_status import instances_status
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._netlink import netns_key
 
 # The standalone_gateway role's per-host variables that describe an instance.
 HOST_VARIABLES = {"internal_ip": "standalone_gateway_internal_ip", "external_ip": "standalone_gateway_external_ip",
@@ -54,11 +57,12 @@ def veg_instances_status(obj, instances):
     return instances_status(gateway, instances or [], bool(instances), len(instances or []))
 
 
-def veg_bfdd_state_dir(netns, state_root=DEFAULT_STATE_ROOT):
-    return default_state_dir(netns or None, state_root)
+def veg_agent_state_dir(netns, part, state_root=DEFAULT_STATE_ROOT):
+    """``<state_root>/<part>/<namespace as a file name>``, as gateway_bfdd's own default."""
+    return os.path.join(state_root, part, netns_key(netns or None))
 
 
 class FilterModule:
     def filters(self):
         return {"veg_agent_families": veg_agent_families, "veg_play_instances": veg_play_instances,
-                "veg_instances_status": veg_instances_status, "veg_bfdd_state_dir": veg_bfdd_state_dir}
+                "veg_instances_status": veg_instances_status, "veg_agent_state_dir": veg_agent_state_dir}

@@ -24,7 +24,6 @@ import grp
 import json
 import os
 import pwd
-import re
 import signal
 import subprocess
 import time
@@ -32,7 +31,7 @@ import time
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._address import parse_ip
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError, shown
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._fields import state_dir as check_state_dir
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._netlink import entered, netns_identity
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._netlink import entered, netns_identity, netns_key
 
 DEFAULT_STATE_ROOT = "/run/kubeovn-egress-gateway"
 BFDD = "/usr/lib/frr/bfdd"
@@ -43,8 +42,7 @@ STOP_TIMEOUT = 5.0
 
 def default_state_dir(netns, state_root=DEFAULT_STATE_ROOT):
     """``<state_root>/bfdd/<key>``: one directory per namespace, named like it (``_host``: none)."""
-    key = re.sub(r"[^A-Za-z0-9_.-]", "_", netns.strip("/")) if netns else "_host"
-    return os.path.join(state_root, "bfdd", key)
+    return os.path.join(state_root, "bfdd", netns_key(netns))
 
 
 def paths(state_dir):

@@ -34,13 +34,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._address import parse_cidr, parse_ip
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._fields import interface_name, state_dir as check_state_dir, string_list
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._netlink import entered, iproute, lookup_route, netns_identity
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._netlink import entered, iproute, lookup_route, netns_identity, netns_key
 
 CHAIN = "VEG-MASQUERADE"
 MARK_INTERNAL = "0x4000/0x4000"
@@ -164,8 +163,7 @@ def restore(version, lines):
 
 
 def state_file(state_dir, netns):
-    key = re.sub(r"[^A-Za-z0-9_.-]", "_", netns.strip("/")) if netns else "_host"
-    return os.path.join(state_dir, "nat", f"{key}.json")
+    return os.path.join(state_dir, "nat", f"{netns_key(netns)}.json")
 
 
 def load_record(path, identity):

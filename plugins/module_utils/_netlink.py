@@ -29,6 +29,7 @@ import ctypes
 import ctypes.util
 import errno
 import os
+import re
 import socket
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._address import family_of, parse_cidr, parse_ip
@@ -102,6 +103,12 @@ def entered(netns):
     finally:
         os.close(saved)
         os.close(target)
+
+
+def netns_key(netns):
+    """A namespace (name or path) as a file name for the agent's state: ``/proc/12/ns/net`` ->
+    ``proc_12_ns_net``, none -> ``_host``."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", netns.strip("/")) if netns else "_host"
 
 
 def netns_identity(netns):

@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._bfdd import default_state_dir
+
 from ansible_collections.kubeovn.egress_gateway.plugins.filter.agent import (
-    FilterModule, veg_agent_families, veg_bfdd_state_dir, veg_instances_status, veg_play_instances,
+    FilterModule, veg_agent_families, veg_agent_state_dir, veg_instances_status, veg_play_instances,
 )
 
 SPEC = {"metadata": {"name": "gateway1"}, "spec": {
@@ -17,7 +19,7 @@ SPEC = {"metadata": {"name": "gateway1"}, "spec": {
 
 def test_registered():
     assert set(FilterModule().filters()) == {"veg_agent_families", "veg_play_instances", "veg_instances_status",
-                                             "veg_bfdd_state_dir"}
+                                             "veg_agent_state_dir"}
 
 
 def test_families_per_address_family():
@@ -57,7 +59,8 @@ def test_play_instances_and_status():
     assert veg_instances_status(SPEC, [])["phase"] == "Processing"
 
 
-def test_bfdd_state_dir_is_gateway_bfdd_s_own():
-    assert veg_bfdd_state_dir(None, "/run/x") == "/run/x/bfdd/_host"
-    assert veg_bfdd_state_dir("", "/run/x") == "/run/x/bfdd/_host"
-    assert veg_bfdd_state_dir("/proc/12/ns/net") == "/run/kubeovn-egress-gateway/bfdd/proc_12_ns_net"
+def test_state_dir_is_gateway_bfdd_s_own():
+    assert veg_agent_state_dir(None, "bfdd", "/run/x") == "/run/x/bfdd/_host"
+    assert veg_agent_state_dir("", "snat-log", "/run/x") == "/run/x/snat-log/_host"
+    assert veg_agent_state_dir("/proc/12/ns/net", "bfdd") == default_state_dir("/proc/12/ns/net") \
+        == "/run/kubeovn-egress-gateway/bfdd/proc_12_ns_net"
