@@ -258,7 +258,7 @@ def reconcile(config, check_mode=False):
     # A bfdd left in an older namespace of the same name (the namespace was recreated) is stale.
     stale_netns = pid is not None and _netns_of(pid) != netns_identity(netns)
     restart = state_name == "restarted" or pid is None or stale_netns or have_config != want_config
-    if not restart and not sessions_status(state, params["vtysh"]):
+    if not restart and not sessions_status(state, config["vtysh"]):
         # kube-ovn#7048: a bfdd that is alive but reports no session answers nobody; restart it.
         restart = True
     result["changed"] = restart
