@@ -14,6 +14,7 @@ import os
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import parse_gateway, parse_identity
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._yaml import load_all
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._gateway import KIND
 
 
@@ -31,15 +32,8 @@ def resolve_path(path: str, search: list[str]) -> str:
 
 
 def _load_documents(text: str) -> list:
-    import yaml  # PyYAML ships with ansible-core
-
-    try:
-        return list(yaml.safe_load_all(text))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or " ".join(str(exc).split())
-        raise EgressGatewayError(f"is not valid YAML: {where}{problem}") from exc
+    """Every document; duplicate keys and alias bombs refused (_yaml, the collection's loader)."""
+    return load_all(text, "")
 
 
 def gateway_document(given):

@@ -74,24 +74,38 @@ if yaml is not None:
 def load(text, path):
     """One YAML document -> Python data; EgressGatewayError naming ``path`` when it is not valid,
     has a duplicate key or expands beyond MAX_NODES nodes."""
+    documents = _load(text, path, single=True)
+    return documents[0] if documents else None
+
+
+def load_all(text, path):
+    """Every YAML document of ``text`` (a multi-document manifest), with the same rules as ``load``."""
+    return _load(text, path, single=False)
+
+
+def _load(text, path, single):
+    """``path`` "" leaves the field out of messages (a caller that names the source itself)."""
+    prefix = f"{path}: " if path else ""
     if yaml is None:
         raise EgressGatewayError(f"the python 'yaml' library is required: {YAML_IMPORT_ERROR}")
     if not isinstance(text, str):
-        raise EgressGatewayError(f"{path}: must be YAML text (got {shown(text)})", field=path, value=text)
+        raise EgressGatewayError(f"{prefix}must be YAML text (got {shown(text)})", field=path or None, value=text)
     loader = _StrictLoader(text)
     try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        if _expanded_size(node, {}, MAX_NODES) > MAX_NODES:
-            raise EgressGatewayError(f"{path}: expands to more than {MAX_NODES} YAML nodes (aliases nested "
-                                     f"in aliases); refused (got {shown(text)})", field=path, value=text)
-        return loader.construct_document(node)
+        nodes = [loader.get_single_node()] if single else []
+        while not single and loader.check_node():
+            nodes.append(loader.get_node())
+        nodes = [node for node in nodes if node is not None]
+        memo = {}
+        if sum(_expanded_size(node, memo, MAX_NODES) for node in nodes) > MAX_NODES:
+            raise EgressGatewayError(f"{prefix}expands to more than {MAX_NODES} YAML nodes (aliases nested "
+                                     f"in aliases); refused (got {shown(text)})", field=path or None, value=text)
+        return [loader.construct_document(node) for node in nodes]
     except yaml.YAMLError as exc:
         problem = " ".join(str(exc).split())
-        raise EgressGatewayError(f"{path}: is not valid YAML: {problem} (got {shown(text)})", field=path,
+        raise EgressGatewayError(f"{prefix}is not valid YAML: {problem} (got {shown(text)})", field=path,
                                  value=text) from exc
     except RecursionError as exc:
-        raise EgressGatewayError(f"{path}: is nested too deeply (got {shown(text)})", field=path, value=text) from exc
+        raise EgressGatewayError(f"{prefix}is nested too deeply (got {shown(text)})", field=path or None, value=text) from exc
     finally:
         loader.dispose()
