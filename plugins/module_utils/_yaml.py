@@ -102,7 +102,9 @@ def _load(text, path, single):
                                      f"in aliases); refused (got {shown(text)})", field=path or None, value=text)
         return [loader.construct_document(node) for node in nodes]
     except yaml.YAMLError as exc:
-        problem = " ".join(str(exc).split())
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        problem = where + (getattr(exc, "problem", None) or " ".join(str(exc).split()))
         raise EgressGatewayError(f"{prefix}is not valid YAML: {problem} (got {shown(text)})", field=path,
                                  value=text) from exc
     except RecursionError as exc:
