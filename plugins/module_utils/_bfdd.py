@@ -280,7 +280,4 @@ def reconcile(config, check_mode=False):
 
 def run_bfdd(module):
     """gateway_bfdd: validate the options, then reconcile."""
-    result = reconcile(bfdd_from_params(module.params), check_mode=module.check_mode)
-    if not module._diff:  # pylint: disable=protected-access
-        result.pop("diff")
-    return result
+    return reconcile(bfdd_from_params(module.params), check_mode=module.check_mode)

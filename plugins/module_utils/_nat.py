@@ -310,6 +310,4 @@ def run_nat(module):
     result = reconcile(config["netns"], internal_iface, config["families"], state=config["state"],
                        state_dir=config["state_dir"], check_mode=module.check_mode)
     result["internal_iface"] = internal_iface
-    if not module._diff:  # pylint: disable=protected-access
-        result.pop("diff")
     return result

@@ -493,7 +493,4 @@ def run_routing(module):
     """gateway_routing: validate the options, then reconcile (which resolves before it writes)."""
     params = module.params
     families = families_from_params(params) if params["state"] == "present" else []
-    result = reconcile(params["netns"], families, absent_versions=(4, 6), check_mode=module.check_mode)
-    if not module._diff:  # pylint: disable=protected-access
-        result.pop("diff")
-    return result
+    return reconcile(params["netns"], families, absent_versions=(4, 6), check_mode=module.check_mode)
