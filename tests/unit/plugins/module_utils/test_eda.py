@@ -6,7 +6,7 @@ import pytest
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils import _eda
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_rows import Column, Snapshot
-from test_nb_rows import COLUMNS as NB_ROWS_COLUMNS
+from ansible_collections.kubeovn.egress_gateway.tests.unit.plugins.module_utils.test_nb_rows import COLUMNS as NB_ROWS_COLUMNS
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import parse_gateway
 
 # the row engine's test columns, plus the tables a gateway's drift reads
