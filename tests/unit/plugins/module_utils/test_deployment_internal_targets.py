@@ -40,4 +40,3 @@ def test_sources_inside_the_internal_subnet_get_no_route_but_stay_in_the_policie
     addresses = {a["name"]: set(a["addresses"]) for a in rows["address_sets"]}
     assert {"10.16.0.0/24", "10.17.0.0/16", "10.16.0.0/16", "10.18.0.0/16"} <= set().union(*addresses.values())
     assert "fd00:10:16::/120" in set().union(*addresses.values())
-
