@@ -101,7 +101,7 @@ ANSIBLE_COLLECTIONS_PATH=$collections ANSIBLE_ROLES_PATH=$work/no-roles \
   2>&1 | tee "$work/play.log"
 grep -Eq 'ok=[1-9][0-9]* .*failed=0' "$work/play.log"
 # the names derived by the installed filter match Kube-OVN's: VEG.<sha256("<ns>/<name>")[:12]>
-grep -q "\"port_group\": \"VEG.$(printf default/gateway2 | sha256sum | cut -c1-12)\"" "$work/play.log"
+grep -q "valid: default/gateway2 → VEG.$(printf default/gateway2 | sha256sum | cut -c1-12), Deployment gateway2" "$work/play.log"
 # the only copy Ansible could have used: the one just installed
 ANSIBLE_COLLECTIONS_PATH=$collections ansible-galaxy collection list kubeovn.egress_gateway >"$work/list.log" 2>&1
 grep -q "^# $collections/ansible_collections" "$work/list.log"
