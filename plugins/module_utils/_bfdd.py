@@ -31,18 +31,16 @@ import time
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._address import parse_ip
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError, shown
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._fields import state_dir as check_state_dir
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._netlink import entered, netns_identity, netns_key
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._netlink import STATE_ROOT, agent_state_dir, entered, netns_identity
 
-DEFAULT_STATE_ROOT = "/run/kubeovn-egress-gateway"
 BFDD = "/usr/lib/frr/bfdd"
 VTYSH = "vtysh"
 START_TIMEOUT = 5.0
 STOP_TIMEOUT = 5.0
 
 
-def default_state_dir(netns, state_root=DEFAULT_STATE_ROOT):
-    """``<state_root>/bfdd/<key>``: one directory per namespace, named like it (``_host``: none)."""
-    return os.path.join(state_root, "bfdd", netns_key(netns))
+def default_state_dir(netns, state_root=STATE_ROOT):
+    return agent_state_dir(netns, "bfdd", state_root)
 
 
 def paths(state_dir):

@@ -105,6 +105,15 @@ def entered(netns):
         os.close(target)
 
 
+STATE_ROOT = "/run/kubeovn-egress-gateway"
+
+
+def agent_state_dir(netns, part, state_root=STATE_ROOT):
+    """``<state_root>/<part>/<namespace as a file name>``: where each agent part (bfdd, snat-log)
+    keeps its files for one namespace, so instances in several namespaces never share them."""
+    return os.path.join(state_root, part, netns_key(netns))
+
+
 def netns_key(netns):
     """A namespace (name or path) as a file name for the agent's state: ``/proc/12/ns/net`` ->
     ``proc_12_ns_net``, none -> ``_host``."""

@@ -30,17 +30,15 @@ from ansible_collections.kubeovn.egress_gateway.plugins.module_utils import _sna
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils import _bfdd
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._bfdd import read_file
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._netlink import entered, netns_identity
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._netlink import agent_state_dir, entered, netns_identity
 
-DEFAULT_STATE_ROOT = "/run/kubeovn-egress-gateway/snat-log"
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 5.0
 NETLINK_NETFILTER = 12
 
 
 def default_state_dir(netns):
-    """Named like bfdd's, under its own root."""
-    return os.path.join(DEFAULT_STATE_ROOT, os.path.basename(_bfdd.default_state_dir(netns)))
+    return agent_state_dir(netns, "snat-log")
 
 
 def paths(state_dir):
