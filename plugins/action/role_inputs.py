@@ -12,6 +12,9 @@ import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._external_network import role_variables
+
 ROLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "roles")
 
 
@@ -51,6 +54,12 @@ class ActionModule(ActionBase):
             if name is not None and name in given and "got" not in message:
                 message = f"{message} (got {given[name]!r})"
             errors.append(message)
+        if not errors:
+            # the values the argument spec cannot judge (interface names, CIDRs, providers)
+            try:
+                role_variables(role, validated.validated_parameters)
+            except EgressGatewayError as exc:
+                errors.append(str(exc))
         if errors:
             return {**result, "failed": True, "msg": "; ".join(errors)}
         return {**result, "changed": False}

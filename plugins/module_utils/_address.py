@@ -140,6 +140,11 @@ def family_of(text: str) -> int:
     return netaddr.IPNetwork(text).version
 
 
+def contains(cidr: str, address) -> bool:
+    """Whether a CIDR one of the parsers above returned holds an address."""
+    return netaddr.IPAddress(str(address)) in netaddr.IPNetwork(cidr)
+
+
 def sort_key(text: str):
     """Addresses and CIDRs in numeric order, IPv4 first; an address before the /32 of itself."""
     network = netaddr.IPNetwork(text)

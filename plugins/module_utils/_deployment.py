@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._address import parse_ip_block
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError, shown
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._external_network import provider as nad_provider
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._gateway import FAMILIES, Gateway
 
 
@@ -137,13 +138,7 @@ class WorkloadContext:
 
 def nad_of(provider: str) -> tuple[str, str]:
     """(namespace, name) of the NetworkAttachmentDefinition of a Subnet provider ``<nad>.<namespace>``."""
-    name, dot, namespace = provider.partition(".")
-    if not dot or not name or not namespace:
-        raise EgressGatewayError(
-            f"external_provider: the external subnet's provider is not <nad>.<namespace>; a VPC egress "
-            f"gateway needs a Multus NetworkAttachmentDefinition provider (got {shown(provider)})",
-            field="external_provider", value=provider)
-    return namespace, name
+    return nad_provider(provider, "external_provider")
 
 
 def _route_annotations(gateway: Gateway, ctx: WorkloadContext) -> dict:
@@ -227,8 +222,8 @@ def _snat_log_container(ctx: WorkloadContext) -> dict:
     conntrack events and sizing the event socket need it, and a non-root user would not get the
     added capability."""
     if ctx.runtime != "agent":
-        raise EgressGatewayError("the SNAT record needs the agent image (runtime agent)", field="runtime",
-                                 value=ctx.runtime)
+        raise EgressGatewayError(f"runtime: the SNAT record needs the agent image (runtime agent) "
+                                 f"(got {shown(ctx.runtime)})", field="runtime", value=ctx.runtime)
     return {
         "name": "snat-log", "image": ctx.image, "imagePullPolicy": "IfNotPresent",
         "command": ["python3", "-I", SNAT_RECORD, "--output", "-", "--work-dir", "/tmp", *ctx.snat_log],

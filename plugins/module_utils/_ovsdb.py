@@ -98,7 +98,8 @@ def split_remotes(remote):
 def validate_remote(remote):
     remotes = split_remotes(remote)
     if not remotes:
-        raise EgressGatewayError("connection must name at least one remote", field="connection", value=remote)
+        raise EgressGatewayError(f"connection must name at least one remote (got {remote!r})", field="connection",
+                                 value=remote)
     for item in remotes:
         kind = item.split(":", 1)[0]
         if kind not in ("unix", "tcp", "ssl"):

@@ -77,6 +77,26 @@ def mistakes(namespace):
                         "egress_gateway_nb_service": {"namespace": namespace, "name": "ovn-nb"}},
          f"Service {namespace}/ovn-nb (egress_gateway_nb_service) was not found"),
         ("deploy", {}, {"egress_gateway_manifest": good, "egress_gateway_image": ""}, "egress_gateway_image is empty"),
+        # the external network's objects: checked before the NAD, the Subnet or anything else is written
+        ("deploy", {}, {"egress_gateway_manifest": good, "egress_gateway_network_attachment": {
+            "name": "eth1", "namespace": namespace, "master": "eth1\n"}},
+         "egress_gateway_network_attachment.master: must be a Linux interface name"),
+        ("deploy", {}, {"egress_gateway_manifest": good, "egress_gateway_network_attachment": {
+            "name": "eth1", "namespace": namespace, "master": "eth1 ! -s 1.2.3.4"}},
+         "egress_gateway_network_attachment.master:"),
+        ("deploy", {}, {"egress_gateway_manifest": good, "egress_gateway_external_subnet": {
+            "provider": f"eth1.{namespace}\n", "cidr_block": "172.17.0.0/16"}},
+         "egress_gateway_external_subnet.provider:"),
+        ("deploy", {}, {"egress_gateway_manifest": good, "egress_gateway_external_subnet": {
+            "provider": f"eth1.{namespace}", "cidr_block": "172.17.0.1/16"}},
+         "egress_gateway_external_subnet.cidr_block: has host bits set; the network is 172.17.0.0/16"),
+        ("deploy", {}, {"egress_gateway_manifest": good, "egress_gateway_external_subnet": {
+            "provider": f"eth1.{namespace}", "cidr_block": "172.17.0.0/16", "gateway": "172.18.0.1"}},
+         "egress_gateway_external_subnet.gateway: 172.18.0.1 is outside the subnet's 172.17.0.0/16"),
+        ("deploy", {}, {"egress_gateway_manifest": good, "egress_gateway_external_subnet": {
+            "provider": f"eth1.{namespace}", "cidr_block": "172.17.0.0/16",
+            "exclude_ips": ["172.17.0.9..172.17.0.2"]}},
+         "egress_gateway_external_subnet.exclude_ips[0]: the range's first address is after its last"),
         ("scale", {}, {"egress_gateway_manifest": good}, "egress_gateway_replicas: is required"),
         ("scale", {}, {"egress_gateway_manifest": good, "egress_gateway_replicas": 11},
          "egress_gateway_replicas: must be between 0 and 10 (got 11)"),

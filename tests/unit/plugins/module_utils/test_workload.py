@@ -167,7 +167,7 @@ def test_bfd_without_vpc_bfd_port_is_refused():
 
 def test_provider_must_be_a_nad():
     ctx = WorkloadContext(**{**CTX.__dict__, "external_provider": "ovn"})
-    with pytest.raises(EgressGatewayError, match="<nad>.<namespace>"):
+    with pytest.raises(EgressGatewayError, match="external_provider: must be <nad name>.<nad namespace>"):
         deployment(ctx=ctx)
 
 
