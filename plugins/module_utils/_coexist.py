@@ -31,7 +31,7 @@ CRD_NAME = "vpc-egress-gateways.kubeovn.io"
 EVENT_REPAIR = "extensions/eda (the event-driven repair, docs/kube-ovn.md)"
 
 # v1.14.0, v1.14.0-x86, v1.15.2-debug, 1.16.0: Kube-OVN's release tags (digests say nothing).
-_TAG_VERSION = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:[-+._].*)?$")
+_TAG_VERSION = re.compile(r"v?(\d+)\.(\d+)\.(\d+)(?:[-+._].*)?")
 
 
 def image_version(image: str) -> tuple | None:
@@ -41,7 +41,7 @@ def image_version(image: str) -> tuple | None:
     last = image.rsplit("/", 1)[-1]
     if ":" not in last:
         return None
-    match = _TAG_VERSION.match(last.rsplit(":", 1)[1])
+    match = _TAG_VERSION.fullmatch(last.rsplit(":", 1)[1])
     return tuple(int(part) for part in match.groups()) if match else None
 
 

@@ -43,7 +43,7 @@ SPEC_FIELDS = ("vpc", "replicas", "prefix", "image", "internalSubnet", "external
 # Kube-OVN where its controller runs the gateway).
 FIELD_SINCE = {"tolerations": "v1.14.17", "bandwidth": "v1.15.5"}
 # BandwidthRate: an integer in Mbps, or a quantity in bits per second with unit M, Mi, G or Gi.
-_BANDWIDTH = re.compile(r"^([0-9]+|([0-9]+(\.[0-9]+)?|\.[0-9]+)(M|Mi|G|Gi))$")
+_BANDWIDTH = re.compile(r"[0-9]+|([0-9]+(\.[0-9]+)?|\.[0-9]+)(M|Mi|G|Gi)")
 _BANDWIDTH_UNITS = {"M": 10**6, "Mi": 2**20, "G": 10**9, "Gi": 2**30}
 MAX_BANDWIDTH_MBPS = (2**63 - 1) // 1_000_000  # bits per second must fit OVS's signed int64
 TOLERATION_OPERATORS = ("Equal", "Exists")
@@ -158,7 +158,7 @@ def check_kube_ovn_version(obj, version: str, path: str = "spec") -> None:
 def _bandwidth_mbps(value, path) -> int:
     """Kube-OVN's BandwidthRate.Mbps(): whole Mbps, a quantity below a whole Mbps rounded up."""
     check_type(value, path, int, str)
-    if isinstance(value, str) and not _BANDWIDTH.match(value):
+    if isinstance(value, str) and not _BANDWIDTH.fullmatch(value):
         fail(path, value, "must be an integer in Mbps or a quantity with unit M, Mi, G or Gi (e.g. 100M, 1Gi)")
     if isinstance(value, int):
         mbps = value

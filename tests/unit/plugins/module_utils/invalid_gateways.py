@@ -296,6 +296,7 @@ CASES = [
     Case("bandwidth-unknown-direction", "spec.bandwidth.upload", 10, _spec(bandwidth={"upload": 10})),
     Case("bandwidth-negative", "spec.bandwidth.ingress", -1, _spec(bandwidth={"ingress": -1})),
     Case("bandwidth-bad-unit", "spec.bandwidth.egress", "100Mbps", _spec(bandwidth={"egress": "100Mbps"})),
+    Case("bandwidth-trailing-newline", "spec.bandwidth.egress", "100M\n", _spec(bandwidth={"egress": "100M\n"})),
     Case("bandwidth-kilo-unit", "spec.bandwidth.egress", "500k", _spec(bandwidth={"egress": "500k"})),
     Case("bandwidth-negative-quantity", "spec.bandwidth.ingress", "-1M", _spec(bandwidth={"ingress": "-1M"})),
     Case("bandwidth-float", "spec.bandwidth.ingress", 1.5, _spec(bandwidth={"ingress": 1.5})),
