@@ -137,9 +137,7 @@ class Bench:
         for node in ("bench-node1", "bench-node2"):
             kube.add_node(self.cluster, node)
         self.ns = "bench"
-        self.api.core.create_namespace({"metadata": {"name": self.ns}})
-        while not self.api.core.list_namespaced_service_account(self.ns, field_selector="metadata.name=default").items:
-            time.sleep(0.2)
+        kube.create_namespace(self.cluster, self.ns)
         self.members = Members(self.nb.connection, self.nb.schema)
         self.members.start()
         self.ansible_log = workdir / "ansible.log"

@@ -15,7 +15,6 @@ import itertools
 import os
 import pathlib
 import tempfile
-import time
 
 import pytest
 
@@ -50,13 +49,7 @@ def kube_namespace(kube_cluster):
 
     core = client.CoreV1Api(kube_cluster.api_client())
     name = f"vege-{os.getpid()}-{next(_counter)}"
-    core.create_namespace({"metadata": {"name": name, "labels": {"vege-test": "true"}}})
-    # pods are refused until the controller-manager has made the namespace's default ServiceAccount
-    deadline = time.monotonic() + 60
-    while not core.list_namespaced_service_account(name, field_selector="metadata.name=default").items:
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"no default ServiceAccount in namespace {name} after 60s")
-        time.sleep(0.2)
+    kube.create_namespace(kube_cluster, name, {"vege-test": "true"})
     yield name
     for pod in core.list_namespaced_pod(name).items:
         core.delete_namespaced_pod(pod.metadata.name, name, grace_period_seconds=0)

@@ -87,7 +87,7 @@ class KubeNodeWorld:
         # API 1.20 does not set this label itself yet (1.21+ does); the seed's selector uses it
         for namespace in ("default", "other"):
             if namespace != "default":
-                core.create_namespace({"metadata": {"name": namespace}})
+                kube.create_namespace(self.cluster, namespace)
             core.patch_namespace(namespace, {"metadata": {"labels": {"kubernetes.io/metadata.name": namespace}}})
         return self
 

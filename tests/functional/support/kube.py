@@ -353,6 +353,22 @@ def add_node(cluster: Cluster, name: str, labels: dict | None = None):
 BFD_IP = "10.255.255.255"
 
 
+def create_namespace(cluster: Cluster, name: str, labels: dict | None = None, timeout: float = 60):
+    """A namespace pods can be created in: the controller-manager has made its default
+    ServiceAccount and (Kubernetes 1.20) that account's token Secret, without which a pod is
+    refused with "No API token found for service account"."""
+    from kubernetes import client  # pylint: disable=import-outside-toplevel
+
+    core = client.CoreV1Api(cluster.api_client())
+    core.create_namespace({"metadata": {"name": name, "labels": labels or {}}})
+    deadline = time.monotonic() + timeout
+    while not any(sa.secrets for sa in core.list_namespaced_service_account(
+            name, field_selector="metadata.name=default").items):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no token of the default ServiceAccount in namespace {name} after {timeout}s")
+        time.sleep(0.2)
+
+
 def kube_ovn_objects(cluster: Cluster, bfd_ip: str = BFD_IP):
     """The cluster-scoped objects Kube-OVN keeps, as its controller reports them: the default VPC
     ovn-cluster (with a BFD port) and the subnets ovn-default and subnet1. Idempotent."""
