@@ -5,6 +5,7 @@
 _gateway_status.py, _vpc_bfd_port.py) to the egress_gateway role.
 
 veg_workload            Deployment, router, BFD port and policy subnet CIDRs from the Vpc and Subnets
+veg_ip_pools            the IPPools the gateway names; with the objects read, each exists in its subnet
 veg_needs_update        Kube-OVN's update rule (generate-hash annotation or replicas differ)
 veg_deployment_ready    util.DeploymentIsReady: rollout done, every wanted replica available
 veg_instances           gateway instances (name, node, internal/external IPs) from pods
@@ -41,9 +42,17 @@ def _gateway(obj):
     return _call("invalid VpcEgressGateway", parse_gateway, obj)
 
 
-def veg_workload(obj, vpc, subnets, image, owner_uid="", runtime="agent", snat_log=None):
+def veg_workload(obj, vpc, subnets, image, owner_uid="", runtime="agent", snat_log=None, ip_pools=None):
     return _call("egress gateway workload", _discovery.workload_plan, _gateway(obj), vpc or {}, subnets or [],
-                 image, owner_uid or "", runtime, snat_log)
+                 image, owner_uid or "", runtime, snat_log, ip_pools or [])
+
+
+def veg_ip_pools(obj, vpc, ip_pools=None):
+    """The IPPool names the gateway uses; with ``ip_pools`` (the objects read), each checked."""
+    gateway = _gateway(obj)
+    if ip_pools is not None:
+        _call("egress gateway IP pools", _discovery.check_ip_pools, gateway, vpc or {}, ip_pools)
+    return _discovery.ip_pool_names(gateway)
 
 
 def veg_needs_update(existing, desired):
@@ -93,7 +102,7 @@ def veg_nb_connection(service):
 class FilterModule:
     def filters(self):
         return {
-            "veg_workload": veg_workload, "veg_needs_update": veg_needs_update,
+            "veg_workload": veg_workload, "veg_ip_pools": veg_ip_pools, "veg_needs_update": veg_needs_update,
             "veg_deployment_ready": veg_deployment_ready, "veg_instances": veg_instances,
             "veg_pod_ports": veg_pod_ports, "veg_status": veg_status, "veg_status_table": veg_status_table,
             "veg_nb_connection": veg_nb_connection, "veg_bfd_port_chassis": veg_bfd_port_chassis,

@@ -22,10 +22,11 @@ from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._fields imp
 )
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._yaml import load as load_yaml
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._gateway import (
-    API_VERSION, BFD_DETECT_MULT_MAX, BFD_INTERVAL_MAX, DEFAULT_NAMESPACE, KIND, NODE_SELECTOR_OPERATORS, REPLICAS_MAX,
-    SELECTOR_OPERATORS, TRAFFIC_POLICIES, Bfd, Gateway, LabelSelector, NodeSelectorTerm, Policy, Requirement, Selector,
-    Bandwidth, Toleration,
+    API_VERSION, BFD_DETECT_MULT_MAX, BFD_INTERVAL_MAX, DEFAULT_NAMESPACE, KIND, NODE_SELECTOR_OPERATORS,
+    POD_ANTI_AFFINITIES, REPLICAS_MAX, SELECTOR_OPERATORS, TRAFFIC_POLICIES, Bfd, Gateway, LabelSelector,
+    NodeSelectorTerm, Policy, Requirement, Selector, Bandwidth, Toleration,
 )
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._resources import resource_requirements
 
 
 # CRD pattern of spec.prefix.
@@ -38,10 +39,14 @@ _INTEGER = re.compile(r"-?[0-9]+")
 NOT_YET_SUPPORTED = {"bgpConf": "v1.16", "evpnConf": "v1.16"}
 SPEC_FIELDS = ("vpc", "replicas", "prefix", "image", "internalSubnet", "externalSubnet", "internalIPs",
                "externalIPs", "bfd", "selectors", "policies", "trafficPolicy", "nodeSelector", "tolerations",
-               "bandwidth")
+               "bandwidth", "resources", "internalIPPool", "externalIPPool", "podAntiAffinity")
 # The Kube-OVN release that introduced a field newer than v1.14.0 (checked against the cluster's
-# Kube-OVN where its controller runs the gateway).
-FIELD_SINCE = {"tolerations": "v1.14.17", "bandwidth": "v1.15.5"}
+# Kube-OVN where its controller runs the gateway). The IP pools are on the release-1.16 branch
+# (its VERSION: v1.16.3), podAntiAffinity on master (VERSION: v1.17.0).
+FIELD_SINCE = {"tolerations": "v1.14.17", "bandwidth": "v1.15.5", "resources": "v1.15.5",
+               "internalIPPool": "v1.16.3", "externalIPPool": "v1.16.3", "podAntiAffinity": "v1.17.0"}
+# A newer field set to what older releases do anyway needs no newer release.
+_OLDER_BEHAVIOUR = {"podAntiAffinity": "Required"}
 # BandwidthRate: an integer in Mbps, or a quantity in bits per second with unit M, Mi, G or Gi.
 _BANDWIDTH = re.compile(r"[0-9]+|([0-9]+(\.[0-9]+)?|\.[0-9]+)(M|Mi|G|Gi)")
 _BANDWIDTH_UNITS = {"M": 10**6, "Mi": 2**20, "G": 10**9, "Gi": 2**30}
@@ -150,8 +155,15 @@ def check_kube_ovn_version(obj, version: str, path: str = "spec") -> None:
     naming the field and the release it needs: where Kube-OVN's controller runs the gateway, an
     older controller would ignore (or its API server drop) the field."""
     spec = (obj.get("spec") if isinstance(obj, Mapping) and "spec" in obj else obj) or {}
+    if not isinstance(version, str) or not re.fullmatch(r"v?[0-9]+\.[0-9]+\.[0-9]+([-+.].*)?", version):
+        fail("kube_ovn_version", version, "must be a Kube-OVN release such as v1.15.5")
+    check_type(spec, path, dict)
     for key, since in FIELD_SINCE.items():
-        if spec.get(key) not in (None, [], {}, "") and _version(version) < _version(since):
+        if spec.get(key) in (None, [], "", _OLDER_BEHAVIOUR.get(key)):
+            continue
+        if key != "resources" and spec.get(key) == {}:
+            continue  # resources: {} is a choice (no resources at all), not an empty value
+        if _version(version) < _version(since):
             fail(f"{path}.{key}", spec[key], f"needs Kube-OVN {since} or later; the cluster runs {version}")
 
 
@@ -259,6 +271,9 @@ def _parse_spec(spec, name: str, namespace: str, path: str = "spec") -> Gateway:
     traffic_policy = fields.get("trafficPolicy", (str,), "Cluster")
     if traffic_policy not in TRAFFIC_POLICIES:
         fail(fields.sub("trafficPolicy"), traffic_policy, f"must be one of {', '.join(TRAFFIC_POLICIES)}")
+    pod_anti_affinity = fields.get("podAntiAffinity", (str,), "") or "Required"
+    if pod_anti_affinity not in POD_ANTI_AFFINITIES:
+        fail(fields.sub("podAntiAffinity"), pod_anti_affinity, f"must be one of {', '.join(POD_ANTI_AFFINITIES)}")
 
     internal_ips = ip_list(fields.get("internalIPs", (list,), []), fields.sub("internalIPs"))
     external_ips = ip_list(fields.get("externalIPs", (list,), []), fields.sub("externalIPs"))
@@ -267,6 +282,15 @@ def _parse_spec(spec, name: str, namespace: str, path: str = "spec") -> Gateway:
         if ips and len(ips) < replicas:
             fail(fields.sub(label), list(ips), f"has {len(ips)} entries but replicas is {replicas}; "
                  "give at least one address per replica")
+    pools = {}
+    for pool_key, ips_key, ips in (("internalIPPool", "internalIPs", internal_ips),
+                                   ("externalIPPool", "externalIPs", external_ips)):
+        # an IPPool is a cluster-scoped Kube-OVN object: its name is a DNS-1123 subdomain
+        pools[pool_key] = optional_name(pool_key)
+        if pools[pool_key] and ips:
+            # CRD rule: !(size(self.<x>IPs) != 0 && size(self.<x>IPPool) > 0)
+            fail(fields.sub(pool_key), pools[pool_key], f"{pool_key} and {ips_key} are mutually exclusive; "
+                 "give one of them")
     internal_set = {a for e in internal_ips for a in e.split(",")}
     for i, entry in enumerate(external_ips):
         for address in entry.split(","):
@@ -298,6 +322,11 @@ def _parse_spec(spec, name: str, namespace: str, path: str = "spec") -> Gateway:
         node_selector=_node_selector(fields.get("nodeSelector", (list,), []), fields.sub("nodeSelector")),
         tolerations=_tolerations(fields.get("tolerations", (list,), []), fields.sub("tolerations")),
         bandwidth=_bandwidth(fields.get("bandwidth", (dict,), None), fields.sub("bandwidth")),
+        resources=None if fields.get("resources", (dict,)) is None else
+        resource_requirements(fields.value["resources"], fields.sub("resources")),
+        internal_ip_pool=pools["internalIPPool"],
+        external_ip_pool=pools["externalIPPool"],
+        pod_anti_affinity=pod_anti_affinity,
     )
 
 

@@ -6,13 +6,15 @@
 Pure Python, no I/O (kube-ovn-behaviour.md §1.4). ``build_deployment`` returns
 the Deployment exactly as ``reconcileVpcEgressGatewayWorkload`` lays it out - name
 ``<prefix><name>``, labels, required node affinity from ``nodeSelector`` (matchLabels as ``In``
-expressions, keys sorted), required pod anti-affinity on its own labels, the Multus / logical
+expressions, keys sorted), pod anti-affinity on its own labels (required, or preferred with
+``podAntiAffinity: Preferred``), the Multus / logical
 switch / ip_pool / routes annotations, the privileged init container, the ``gateway`` container
 or, with BFD, the ``bfdd`` container that replaces it, RollingUpdate 1/0, grace period 0 - with
 one deliberate difference by default: the init container and the BFD responder run this
 collection's agent (``playbooks/agent.yml``, role ``gateway_agent``) instead of Kube-OVN's
 scripts, with the same environment (``RUNTIMES``; ``kube-ovn`` gives Kube-OVN's commands).
-``generate_hash``/``needs_update`` are Kube-OVN's update rule. Beyond Kube-OVN, with
+``generate_hash``/``needs_update`` are Kube-OVN's update rule. The gateway / bfdd container gets
+``spec.resources`` or Kube-OVN's v1.16.2 defaults (the agent's bfdd: requests only). Beyond Kube-OVN, with
 ``WorkloadContext.snat_log`` (the recorder's options) a ``snat-log`` container writes the pod's
 SNAT record to its stdout (``_snat_record.py`` in the agent image; docs/snat-record.md).
 
@@ -45,6 +47,26 @@ SNAT_RECORD = ("/usr/share/ansible/collections/ansible_collections/kubeovn/egres
                "_snat_record.py")
 
 
+# Kube-OVN's resources for the container when spec.resources is unset (v1.15.5+; the bfdd CPU
+# as raised in v1.15.13 / v1.16.2, kube-ovn#6788): requests = limits, plus 1Gi of ephemeral storage.
+EPHEMERAL_STORAGE_LIMIT = "1Gi"
+
+
+def _guaranteed(cpu: str, memory: str) -> dict:
+    return {"requests": {"cpu": cpu, "memory": memory},
+            "limits": {"cpu": cpu, "memory": memory, "ephemeral-storage": EPHEMERAL_STORAGE_LIMIT}}
+
+
+GATEWAY_RESOURCES = _guaranteed("10m", "10Mi")
+KUBE_OVN_BFDD_RESOURCES = _guaranteed("200m", "50Mi")
+# The agent's bfdd container runs ansible-playbook before bfdd: ansible-playbook alone uses more
+# memory than Kube-OVN's 50Mi limit, and 200m of CPU would stretch its start past the startup
+# probe. Kube-OVN's requests (what the scheduler reserves), no CPU or memory limit; spec.resources
+# sets them.
+AGENT_BFDD_RESOURCES = {"requests": {"cpu": "200m", "memory": "50Mi"},
+                        "limits": {"ephemeral-storage": EPHEMERAL_STORAGE_LIMIT}}
+
+
 # What runs in the pod. "agent": this collection's agent playbook (playbooks/agent.yml, role
 # gateway_agent) from the gateway image (`make image`), as the init container and,
 # with BFD, as the BFD responder (FRR bfdd, GATEWAY_AGENT_NETWORK=false). "kube-ovn": Kube-OVN's
@@ -62,6 +84,7 @@ RUNTIMES = {
         "health_probe": ("pgrep", "-x", "bfdd"),
         # the playbook starts bfdd after a few seconds (ansible start-up): up to 2 minutes
         "startup_timing": {"initialDelaySeconds": 2, "periodSeconds": 2, "failureThreshold": 60},
+        "bfdd_resources": AGENT_BFDD_RESOURCES,
         # FRR's bfdd starts as root and drops to user frr, keeping CAP_NET_RAW, CAP_NET_BIND_SERVICE
         # and CAP_SYS_ADMIN (its privs_init fails without any of them in the bounding set); as
         # Kube-OVN's uid 65534 it cannot start at all
@@ -76,6 +99,7 @@ RUNTIMES = {
         "startup_probe": ("bash", "/kube-ovn/bfdd-prestart.sh"),
         "health_probe": ("bfdd-control", "status"),
         "startup_timing": {"initialDelaySeconds": 1, "failureThreshold": 1},
+        "bfdd_resources": KUBE_OVN_BFDD_RESOURCES,
         "bfdd_security": {"privileged": False, "runAsUser": NOBODY, "capabilities": {
             "add": ["NET_ADMIN", "NET_BIND_SERVICE", "NET_RAW"], "drop": ["ALL"]}},
     },
@@ -211,6 +235,7 @@ def _gateway_container(image: str) -> dict:
     return {
         "name": "gateway", "image": image, "imagePullPolicy": "IfNotPresent",
         "command": ["sleep", "infinity"],
+        "resources": copy.deepcopy(GATEWAY_RESOURCES),
         "securityContext": {"privileged": False, "runAsUser": NOBODY,
                             "capabilities": {"add": ["NET_ADMIN", "NET_RAW"], "drop": ["ALL"]}},
         "volumeMounts": _volume_mounts(),
@@ -252,6 +277,7 @@ def _bfdd_container(gateway: Gateway, ctx: WorkloadContext) -> dict:
         "livenessProbe": probe(ctx.commands["health_probe"], initialDelaySeconds=1, periodSeconds=5),
         "readinessProbe": probe(ctx.commands["health_probe"], initialDelaySeconds=3, periodSeconds=3,
                                 failureThreshold=1),
+        "resources": copy.deepcopy(ctx.commands["bfdd_resources"]),
         "securityContext": copy.deepcopy(ctx.commands["bfdd_security"]),
         "volumeMounts": _volume_mounts(),
     }
@@ -271,10 +297,12 @@ def build_deployment(gateway: Gateway, ctx: WorkloadContext) -> dict:
     annotations = _route_annotations(gateway, ctx)
     annotations[NETWORKS_ANNOTATION] = f"{nad_namespace}/{nad_name}"
     annotations[LOGICAL_SWITCH_ANNOTATION] = ctx.internal_subnet
-    if gateway.internal_ips:
-        annotations["ovn.kubernetes.io/ip_pool"] = ";".join(gateway.internal_ips)
-    if gateway.external_ips:
-        annotations[f"{ctx.external_provider}.kubernetes.io/ip_pool"] = ";".join(gateway.external_ips)
+    # fixed addresses, or (release-1.16) the name of an IPPool that Kube-OVN's IPAM allocates from
+    if gateway.internal_ips or gateway.internal_ip_pool:
+        annotations["ovn.kubernetes.io/ip_pool"] = ";".join(gateway.internal_ips) or gateway.internal_ip_pool
+    if gateway.external_ips or gateway.external_ip_pool:
+        annotations[f"{ctx.external_provider}.kubernetes.io/ip_pool"] = \
+            ";".join(gateway.external_ips) or gateway.external_ip_pool
     if gateway.bandwidth:
         # Kube-OVN v1.15.5+: the gateway's ingress (into the VPC) is the pod's egress and vice versa
         if gateway.bandwidth.ingress_mbps:
@@ -283,8 +311,16 @@ def build_deployment(gateway: Gateway, ctx: WorkloadContext) -> dict:
             annotations["ovn.kubernetes.io/ingress_rate"] = str(gateway.bandwidth.egress_mbps)
 
     container = _bfdd_container(gateway, ctx) if gateway.bfd.enabled else _gateway_container(ctx.image)
-    affinity = {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
-        {"labelSelector": {"matchLabels": labels}, "topologyKey": "kubernetes.io/hostname"}]}}
+    if gateway.resources is not None:
+        # spec.resources replaces the defaults of the gateway / bfdd container (resources: {} = none)
+        container["resources"] = gateway.resources.container()
+    term = {"labelSelector": {"matchLabels": labels}, "topologyKey": "kubernetes.io/hostname"}
+    if gateway.pod_anti_affinity == "Preferred":
+        # Kube-OVN master: replicas spread when they can, and share a node when they must
+        anti_affinity = {"preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 100, "podAffinityTerm": term}]}
+    else:
+        anti_affinity = {"requiredDuringSchedulingIgnoredDuringExecution": [term]}
+    affinity = {"podAntiAffinity": anti_affinity}
     node_affinity = _node_affinity(gateway)
     if node_affinity:
         affinity["nodeAffinity"] = node_affinity

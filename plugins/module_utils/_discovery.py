@@ -13,6 +13,7 @@ from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common imp
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._deployment import (
     LOGICAL_SWITCH_ANNOTATION, WorkloadContext, build_deployment, nad_of,
 )
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._fields import fail
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._gateway import DEFAULT_VPC, Gateway
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._snat_log import record_options
 
@@ -125,17 +126,48 @@ def _subnet_named(subnets: list, name: str, field: str) -> dict:
     raise EgressGatewayError(f"{field}: Subnet {name!r} not found", field=field, value=name)
 
 
-def workload_plan(gateway: Gateway, vpc: dict | None, subnets: list, image: str, owner_uid: str = "",
-                  runtime: str = "agent", snat_log: dict | None = None) -> dict:
-    """Everything the role needs from the cluster's Vpc and Subnets: the Deployment, the router,
-    the BFD port and the policy subnets' CIDRs (Kube-OVN's validation of §1.4 included).
-    ``snat_log``: the SNAT record's options (a ``snat-log`` container), None for none."""
-    vpc = vpc or {}
-    vpc_spec, vpc_status = vpc.get("spec") or {}, vpc.get("status") or {}
-    internal_name = gateway.internal_subnet or vpc_status.get("defaultLogicalSwitch") or ""
-    if not internal_name:
+def internal_subnet_name(gateway: Gateway, vpc: dict | None) -> str:
+    """spec.internalSubnet, or the VPC's default subnet (status.defaultLogicalSwitch)."""
+    name = gateway.internal_subnet or ((vpc or {}).get("status") or {}).get("defaultLogicalSwitch") or ""
+    if not name:
         raise EgressGatewayError(f"spec.internalSubnet: empty, and VPC {gateway.vpc_name} reports no "
                                  "status.defaultLogicalSwitch (got '')", field="spec.internalSubnet", value="")
+    return name
+
+
+def ip_pool_names(gateway: Gateway) -> list:
+    """The IPPools the gateway allocates from (spec.internalIPPool / externalIPPool)."""
+    return sorted({p for p in (gateway.internal_ip_pool, gateway.external_ip_pool) if p})
+
+
+def check_ip_pools(gateway: Gateway, vpc: dict | None, ip_pools: list) -> None:
+    """Each IPPool the gateway names exists and belongs to the subnet it allocates in (Kube-OVN
+    release-1.16: the internal pool's spec.subnet is the internal subnet, the external pool's the
+    external subnet); ``ip_pools`` are the IPPool objects the API returned."""
+    by_name = {(p.get("metadata") or {}).get("name"): p for p in ip_pools or []}
+    for field, pool, which in (("spec.internalIPPool", gateway.internal_ip_pool, "internal"),
+                               ("spec.externalIPPool", gateway.external_ip_pool, "external")):
+        if not pool:
+            continue
+        if pool not in by_name:
+            fail(field, pool, "IPPool not found (kubectl get ippool: a cluster-scoped Kube-OVN object)")
+        subnet = internal_subnet_name(gateway, vpc) if which == "internal" else gateway.external_subnet
+        pool_subnet = (by_name[pool].get("spec") or {}).get("subnet")
+        if pool_subnet != subnet:
+            fail(field, pool, f"IPPool's spec.subnet is {shown(pool_subnet)}, not the gateway's {which} subnet "
+                 f"{subnet!r}")
+
+
+def workload_plan(gateway: Gateway, vpc: dict | None, subnets: list, image: str, owner_uid: str = "",
+                  runtime: str = "agent", snat_log: dict | None = None, ip_pools: list | None = None) -> dict:
+    """Everything the role needs from the cluster's Vpc and Subnets: the Deployment, the router,
+    the BFD port and the policy subnets' CIDRs (Kube-OVN's validation of §1.4 included).
+    ``snat_log``: the SNAT record's options (a ``snat-log`` container), None for none;
+    ``ip_pools``: the IPPool objects named by spec.internalIPPool / externalIPPool."""
+    vpc = vpc or {}
+    vpc_spec, vpc_status = vpc.get("spec") or {}, vpc.get("status") or {}
+    internal_name = internal_subnet_name(gateway, vpc)
+    check_ip_pools(gateway, vpc, ip_pools or [])
     internal = _subnet_named(subnets, internal_name, "spec.internalSubnet")
     external = _subnet_named(subnets, gateway.external_subnet, "spec.externalSubnet")
     bfd_port = vpc_spec.get("bfdPort") or {}

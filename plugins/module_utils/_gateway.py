@@ -35,6 +35,9 @@ REPLICAS_MAX = 10
 BFD_INTERVAL_MAX = 3600000
 BFD_DETECT_MULT_MAX = 255
 TRAFFIC_POLICIES = ("Cluster", "Local")
+# spec.podAntiAffinity (Kube-OVN master, v1.17): Required spreads replicas over nodes, Preferred
+# lets them share one
+POD_ANTI_AFFINITIES = ("Required", "Preferred")
 SELECTOR_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 NODE_SELECTOR_OPERATORS = SELECTOR_OPERATORS + ("Gt", "Lt")
 
@@ -148,6 +151,22 @@ class Bandwidth:
 
 
 @dataclass(frozen=True)
+class Resources:
+    """spec.resources (Kube-OVN v1.15.5+): a core/v1 ResourceRequirements for the gateway's
+    ``gateway`` / ``bfdd`` container, replacing Kube-OVN's defaults; each quantity as written."""
+    limits: tuple[tuple[str, int | str], ...] = ()
+    requests: tuple[tuple[str, int | str], ...] = ()
+
+    def to_dict(self) -> dict:
+        return {k: dict(v) for k, v in (("limits", self.limits), ("requests", self.requests)) if v}
+
+    def container(self) -> dict:
+        """As a container's ``resources``: quantities as strings (the API's ResourceList)."""
+        return {k: {name: str(q) for name, q in v} for k, v in (("limits", self.limits), ("requests", self.requests))
+                if v}
+
+
+@dataclass(frozen=True)
 class Gateway:
     """A validated VpcEgressGateway with the CRD defaults applied."""
 
@@ -168,6 +187,11 @@ class Gateway:
     node_selector: tuple[NodeSelectorTerm, ...] = ()
     tolerations: tuple[Toleration, ...] = ()
     bandwidth: Bandwidth | None = None
+    # None: Kube-OVN's defaults; Resources() (``resources: {}``): none at all, as Kube-OVN
+    resources: Resources | None = None
+    internal_ip_pool: str = ""
+    external_ip_pool: str = ""
+    pod_anti_affinity: str = "Required"
 
     # Names (kube-ovn-behaviour.md §1.1)
     @property
@@ -255,5 +279,12 @@ class Gateway:
             spec["tolerations"] = [t.to_dict() for t in self.tolerations]
         if self.bandwidth:
             spec["bandwidth"] = self.bandwidth.to_dict()
+        if self.resources is not None:
+            spec["resources"] = self.resources.to_dict()
+        for key, pool in (("internalIPPool", self.internal_ip_pool), ("externalIPPool", self.external_ip_pool)):
+            if pool:
+                spec[key] = pool
+        if self.pod_anti_affinity != "Required":
+            spec["podAntiAffinity"] = self.pod_anti_affinity
         return {"apiVersion": API_VERSION, "kind": KIND,
                 "metadata": {"name": self.name, "namespace": self.namespace}, "spec": spec}
