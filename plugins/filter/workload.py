@@ -5,7 +5,7 @@
 _gateway_status.py, _vpc_bfd_port.py) to the egress_gateway role.
 
 veg_workload            Deployment, router, BFD port and policy subnet CIDRs from the Vpc and Subnets
-veg_ip_pools            the IPPools the gateway names; with the objects read, each exists in its subnet
+veg_ip_pools            the IPPools the gateway names; with the objects read, the first problem (exists, subnet)
 veg_needs_update        Kube-OVN's update rule (generate-hash annotation or replicas differ)
 veg_deployment_ready    util.DeploymentIsReady: rollout done, every wanted replica available
 veg_instances           gateway instances (name, node, internal/external IPs) from pods
@@ -42,17 +42,22 @@ def _gateway(obj):
     return _call("invalid VpcEgressGateway", parse_gateway, obj)
 
 
-def veg_workload(obj, vpc, subnets, image, owner_uid="", runtime="agent", snat_log=None, ip_pools=None):
+def veg_workload(obj, vpc, subnets, image, owner_uid="", runtime="agent", snat_log=None):
     return _call("egress gateway workload", _discovery.workload_plan, _gateway(obj), vpc or {}, subnets or [],
-                 image, owner_uid or "", runtime, snat_log, ip_pools or [])
+                 image, owner_uid or "", runtime, snat_log)
 
 
-def veg_ip_pools(obj, vpc, ip_pools=None):
-    """The IPPool names the gateway uses; with ``ip_pools`` (the objects read), each checked."""
+def veg_ip_pools(obj, vpc=None, ip_pools=None):
+    """The IPPool names the gateway uses and, with ``ip_pools`` (the objects read), the first
+    problem with them as one line for a fail task ("" for none)."""
     gateway = _gateway(obj)
+    error = ""
     if ip_pools is not None:
-        _call("egress gateway IP pools", _discovery.check_ip_pools, gateway, vpc or {}, ip_pools)
-    return _discovery.ip_pool_names(gateway)
+        try:
+            _discovery.check_ip_pools(gateway, vpc or {}, ip_pools)
+        except EgressGatewayError as exc:
+            error = str(exc)
+    return {"names": _discovery.ip_pool_names(gateway), "error": error}
 
 
 def veg_needs_update(existing, desired):

@@ -159,15 +159,14 @@ def check_ip_pools(gateway: Gateway, vpc: dict | None, ip_pools: list) -> None:
 
 
 def workload_plan(gateway: Gateway, vpc: dict | None, subnets: list, image: str, owner_uid: str = "",
-                  runtime: str = "agent", snat_log: dict | None = None, ip_pools: list | None = None) -> dict:
+                  runtime: str = "agent", snat_log: dict | None = None) -> dict:
     """Everything the role needs from the cluster's Vpc and Subnets: the Deployment, the router,
     the BFD port and the policy subnets' CIDRs (Kube-OVN's validation of §1.4 included).
-    ``snat_log``: the SNAT record's options (a ``snat-log`` container), None for none;
-    ``ip_pools``: the IPPool objects named by spec.internalIPPool / externalIPPool."""
+    ``snat_log``: the SNAT record's options (a ``snat-log`` container), None for none. The IP
+    pools are checked before (``check_ip_pools``): the role does it before its first write."""
     vpc = vpc or {}
     vpc_spec, vpc_status = vpc.get("spec") or {}, vpc.get("status") or {}
     internal_name = internal_subnet_name(gateway, vpc)
-    check_ip_pools(gateway, vpc, ip_pools or [])
     internal = _subnet_named(subnets, internal_name, "spec.internalSubnet")
     external = _subnet_named(subnets, gateway.external_subnet, "spec.externalSubnet")
     bfd_port = vpc_spec.get("bfdPort") or {}

@@ -1,7 +1,7 @@
 """Fixtures: a real Kubernetes API server (etcd + kube-apiserver + kube-controller-manager on 127.0.0.1).
 
 ``kube_cluster`` (session): one cluster for the whole run, with the collection's CRDs installed
-(NetworkAttachmentDefinition, Subnet, Vpc, VpcEgressGateway from roles/egress_gateway/files/crds).
+(NetworkAttachmentDefinition, Subnet, Vpc, IPPool, VpcEgressGateway from roles/egress_gateway/files/crds).
 ``kube_namespace``: a fresh namespace per test, deleted afterwards.
 ``kube_nodes``: Node objects ``vegE-<k>-node<i>`` created through the API (no kubelet runs them).
 ``node_stand_in``: a thread that plays the node's part for gateway pods - scheduler, kubelet,

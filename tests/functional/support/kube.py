@@ -21,6 +21,7 @@ Usable from a shell (molecule create/destroy use it)::
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 import os
 import pathlib
@@ -220,11 +221,13 @@ class NodeStandIn:
 
     ``start()`` runs a thread that, for every Pending pod matching ``label_selector``:
     binds it (``pods/binding``) to one of ``nodes`` that has no pod of the same gateway yet (the
-    Deployment's required anti-affinity), then writes what the node-side components would:
+    Deployment's required anti-affinity; with a preferred one and every node taken, to the node
+    with the fewest), then writes what the node-side components would:
     the Kube-OVN annotations (``ovn.kubernetes.io/ip_address``, ``logical_switch``, ``allocated``),
     Multus' ``k8s.v1.cni.cncf.io/network-status`` with the eth0 and net1 addresses, and the pod
     status a kubelet reports (phase Running, podIP/podIPs, Ready=True). Addresses come from the
-    pod's ``ip_pool`` annotations when set (as Kube-OVN does), else from ``internal_pool`` /
+    pod's ``ip_pool`` annotations when set (as Kube-OVN does: addresses, or the name of an IPPool
+    whose spec.ips - addresses and CIDRs - are allocated from), else from ``internal_pool`` /
     ``external_pool``. Pods being deleted are removed at once (the kubelet's confirmation).
     No container runs: this only makes the API look like a node ran the pod.
     """
@@ -234,6 +237,7 @@ class NodeStandIn:
         from kubernetes import client  # pylint: disable=import-outside-toplevel
 
         self.core = client.CoreV1Api(cluster.api_client())
+        self.custom = client.CustomObjectsApi(cluster.api_client())
         self.nodes = list(nodes)
         self.label_selector = label_selector
         self.internal_pool = list(internal_pool or [f"10.16.0.{i}" for i in range(100, 200)])
@@ -280,8 +284,14 @@ class NodeStandIn:
                 continue
             node = next((n for n in self.nodes
                          if (pod.metadata.namespace, n, _gateway_of(pod)) not in used), None)
+            anti = pod.spec.affinity.pod_anti_affinity if pod.spec.affinity else None
+            if node is None and anti is not None and not anti.required_during_scheduling_ignored_during_execution:
+                same = [p for p in pods if p.metadata.namespace == pod.metadata.namespace and p.spec.node_name
+                        and _gateway_of(p) == _gateway_of(pod)]
+                node = min(self.nodes, key=lambda n: sum(p.spec.node_name == n for p in same))
             if node is None:
                 continue  # the scheduler would leave it Pending too
+            pod.spec.node_name = node  # the next pod of this pass counts it
             used.add((pod.metadata.namespace, node, _gateway_of(pod)))
             self._run_pod(pod, node, taken_internal, taken_external)
 
@@ -289,14 +299,16 @@ class NodeStandIn:
         annotations = pod.metadata.annotations or {}
         name, namespace = pod.metadata.name, pod.metadata.namespace
         networks = annotations.get("k8s.v1.cni.cncf.io/networks", "")
-        internal = _pick(annotations.get("ovn.kubernetes.io/ip_pool"), self.internal_pool, taken_internal)
+        internal = _pick(self._ip_pool(annotations.get("ovn.kubernetes.io/ip_pool")), self.internal_pool,
+                         taken_internal)
         status = [{"name": "kube-ovn", "interface": "eth0", "ips": internal.split(","), "default": True}]
         patch = {"ovn.kubernetes.io/ip_address": internal, "ovn.kubernetes.io/allocated": "true",
                  "ovn.kubernetes.io/logical_switch": annotations.get("ovn.kubernetes.io/logical_switch", "ovn-default")}
         if networks:
             nad_ns, _, nad = networks.split(",")[0].partition("/")
             provider = f"{nad}.{nad_ns}"
-            external = _pick(annotations.get(f"{provider}.kubernetes.io/ip_pool"), self.external_pool, taken_external)
+            external = _pick(self._ip_pool(annotations.get(f"{provider}.kubernetes.io/ip_pool")), self.external_pool,
+                             taken_external)
             patch[f"{provider}.kubernetes.io/ip_address"] = external
             patch[f"{provider}.kubernetes.io/allocated"] = "true"
             status.append({"name": f"{nad_ns}/{nad}", "interface": "net1", "ips": external.split(",")})
@@ -318,6 +330,27 @@ class NodeStandIn:
                                    "imageID": "", "started": True, "state": {"running": {"startedAt": now}}}
                                   for c in containers],
         }})
+
+
+    def _ip_pool(self, annotation: str | None) -> str | None:
+        """An ip_pool annotation with an IPPool's name (one entry, not an address) as the pool's
+        addresses, ';'-separated; any other annotation as it is."""
+        if not annotation or any(c in annotation for c in ",;") or _is_ip(annotation):
+            return annotation
+        pool = self.custom.get_cluster_custom_object("kubeovn.io", "v1", "ippools", annotation)
+        addresses = []
+        for entry in pool["spec"]["ips"]:
+            network = ipaddress.ip_network(entry, strict=False)
+            addresses += [str(a) for a in (network.hosts() if network.num_addresses > 1 else [network.network_address])]
+        return ";".join(addresses)
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _gateway_of(pod) -> str:
