@@ -27,7 +27,9 @@ _SUFFIXES = {
     "E": Fraction(10**18), "Ki": Fraction(2**10), "Mi": Fraction(2**20), "Gi": Fraction(2**30), "Ti": Fraction(2**40),
     "Pi": Fraction(2**50), "Ei": Fraction(2**60),
 }
-MAX_QUANTITY = 2**63 - 1  # resource.Quantity holds an int64 (milli-units for cpu)
+# Stricter than the API server, which keeps larger quantities as arbitrary-precision decimals: the
+# scheduler and kubelet count requests and limits in int64 (milli-units for cpu).
+MAX_QUANTITY = 2**63 - 1
 # What a container may ask for (pkg/apis/core/helper: standard container resources).
 STANDARD = ("cpu", "memory", "ephemeral-storage")
 _HUGEPAGES = "hugepages-"
@@ -45,6 +47,8 @@ def quantity(value, path) -> Fraction:
             fail(path, value, "must be a Kubernetes quantity: a number with an optional suffix n, u, m, k, M, G, "
                  "T, P, E, Ki, Mi, Gi, Ti, Pi, Ei or an exponent (e.g. 100m, 64Mi, 1e3)")
         sign, digits, suffix, exponent = match.groups()
+        if exponent is not None and abs(int(exponent)) > 30:
+            fail(path, value, "has an exponent beyond 30; no resource is counted at that scale")
         scale = Fraction(10) ** int(exponent) if exponent is not None else _SUFFIXES[suffix or ""]
         number = Fraction(digits) * scale * (-1 if sign == "-" else 1)
     if number < 0:

@@ -145,3 +145,57 @@ def test_an_unknown_pool_or_one_of_another_subnet_fails_before_anything_is_writt
             custom.get_cluster_custom_object("kubeovn.io", "v1", "subnets", f"macvlan-{kube_namespace}")
         assert not client.AppsV1Api(kube_cluster.api_client()).list_namespaced_deployment(kube_namespace).items
         assert nbworld.full_dump(nb_new) == nb_before
+
+
+VALID_RESOURCES = [
+    {"limits": {"cpu": "0.5", "memory": "1e8"}},
+    {"requests": {"cpu": ".25", "memory": "64M", "ephemeral-storage": "2Gi"}},
+    {"requests": {"cpu": "250m"}, "limits": {"cpu": "250m"}},
+    {"limits": {"hugepages-2Mi": "64Mi", "memory": "128Mi"}},
+    {"requests": {"example.com/nic": 1}, "limits": {"example.com/nic": "1"}},
+    {"requests": {"memory": "0"}},
+    {},
+]
+
+
+def test_the_api_server_agrees_with_the_model_on_resources(kube_cluster, kube_namespace):
+    """The Deployment of every resources the model accepts is valid to the real API server
+    (a dry-run create: validated, not stored); each one the catalogue refuses, put into the
+    container as it is, the API server refuses too."""
+    from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import parse_gateway
+    from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._deployment import (
+        WorkloadContext, build_deployment,
+    )
+    from ansible_collections.kubeovn.egress_gateway.tests.unit.plugins.module_utils.invalid_gateways import CASES
+
+    apps = client.AppsV1Api(kube_cluster.api_client())
+    ctx = WorkloadContext(image="ee:1", internal_subnet="ovn-default", internal_gateway="10.16.0.1",
+                          external_provider=f"eth1.{kube_namespace}", external_gateway="172.17.0.1")
+
+    def deployment(spec_resources, raw=None):
+        gateway = parse_gateway(manifest(kube_namespace, resources=spec_resources))
+        body = build_deployment(gateway, ctx)
+        if raw is not None:
+            body["spec"]["template"]["spec"]["containers"][0]["resources"] = raw
+        return body
+
+    for resources in VALID_RESOURCES:
+        apps.create_namespaced_deployment(kube_namespace, deployment(resources), dry_run="All")
+    refused = [c for c in CASES if c.field.startswith("spec.resources") and isinstance(c.gateway, dict)
+               and isinstance(c.gateway["spec"]["resources"], dict)
+               and set(c.gateway["spec"]["resources"]) <= {"limits", "requests", "claims"}]
+    assert len(refused) >= 15
+    accepted_by_the_api = []
+    for case in refused:
+        try:
+            apps.create_namespaced_deployment(kube_namespace, deployment({}, case.gateway["spec"]["resources"]),
+                                              dry_run="All")
+            accepted_by_the_api.append(case.id)
+        except (ApiException, ValueError):
+            pass
+    # Stricter than the API server (1.20 here) on purpose: a quantity beyond what the scheduler and
+    # kubelet count in int64; a hugepages size that is no size (no node has such pages: Pending for
+    # ever); claims (1.20 drops the field; from 1.26 the API refuses a claim that names no entry
+    # of the pod's spec.resourceClaims, and a gateway pod has none).
+    assert accepted_by_the_api == ["resources-too-large", "resources-hugepages-bad-size", "resources-claims"]
+    assert not apps.list_namespaced_deployment(kube_namespace).items

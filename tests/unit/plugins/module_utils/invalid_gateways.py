@@ -320,6 +320,8 @@ CASES = [
     Case("resources-float", "spec.resources.limits.cpu", 0.5, _spec(resources={"limits": {"cpu": 0.5}})),
     Case("resources-bool", "spec.resources.limits.cpu", True, _spec(resources={"limits": {"cpu": True}})),
     Case("resources-too-large", "spec.resources.limits.memory", "9Ei", _spec(resources={"limits": {"memory": "9Ei"}})),
+    Case("resources-huge-exponent", "spec.resources.limits.cpu", "1e999999999",
+         _spec(resources={"limits": {"cpu": "1e999999999"}})),
     Case("resources-fractional-exponent", "spec.resources.limits.cpu", "1e1.5",
          _spec(resources={"limits": {"cpu": "1e1.5"}})),
     Case("resources-quantity-trailing-newline", "spec.resources.limits.cpu", "1\n",
