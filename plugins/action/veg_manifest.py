@@ -16,7 +16,7 @@ class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
     _VALID_ARGS = frozenset(("manifest", "manifest_file", "search_paths", "manifest_var", "file_var", "identity",
-                             "replicas", "replicas_var"))
+                             "replicas", "replicas_var", "kube_ovn_version", "kube_ovn_version_var"))
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
@@ -32,7 +32,9 @@ class ActionModule(ActionBase):
                                     manifest_var=args.get("manifest_var") or "manifest",
                                     file_var=args.get("file_var") or "manifest_file",
                                     identity=bool(args.get("identity")), replicas=args.get("replicas"),
-                                    replicas_var=args.get("replicas_var") or "replicas")
+                                    replicas_var=args.get("replicas_var") or "replicas",
+                                    kube_ovn_version=args.get("kube_ovn_version"),
+                                    kube_ovn_version_var=args.get("kube_ovn_version_var") or "kube_ovn_version")
         except EgressGatewayError as exc:
             return {**result, "failed": True, "msg": str(exc)}
         return {**result, "changed": False, **loaded}

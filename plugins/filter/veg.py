@@ -7,6 +7,7 @@ veg_manifest  manifest text -> data (duplicate keys refused, alias expansion bou
 veg_spec   the validated object with every CRD default (apiVersion/kind/metadata/spec)
 veg_names  the names Kube-OVN derives: key, hash, port group, address sets, Deployment, labels
 veg_rows   the NB rows the reconciler keeps for the gateway (same data the module writes)
+veg_kube_ovn_version_error  a field newer than a Kube-OVN release, as one line ("" when it has them all)
 
 Each raises AnsibleFilterError with the field path and value of the first invalid field.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import parse_gateway
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import check_kube_ovn_version, parse_gateway
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._desired_rows import desired_rows
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._yaml import load as load_yaml
 
@@ -69,6 +70,21 @@ def veg_rows(obj, instances, router=None, bfd_port=None, pod_ports=None, subnet_
     return rows
 
 
+def veg_kube_ovn_version_error(obj, kube_ovn_version, namespace=None, name=None):
+    """``gateway | kubeovn.egress_gateway.veg_kube_ovn_version_error('v1.14.10')`` -> "" or the one
+    line naming the first field that Kube-OVN release lacks and the release it needs (for a fail
+    task where Kube-OVN's controller runs the gateway). An empty version checks nothing."""
+    _parse(obj, namespace, name)
+    if kube_ovn_version in (None, ""):
+        return ""
+    try:
+        check_kube_ovn_version(obj if not isinstance(obj, str) else load_yaml(obj, "spec"), kube_ovn_version)
+    except EgressGatewayError as exc:
+        return str(exc)
+    return ""
+
+
 class FilterModule:
     def filters(self):
-        return {"veg_manifest": veg_manifest, "veg_spec": veg_spec, "veg_names": veg_names, "veg_rows": veg_rows}
+        return {"veg_manifest": veg_manifest, "veg_spec": veg_spec, "veg_names": veg_names, "veg_rows": veg_rows,
+                "veg_kube_ovn_version_error": veg_kube_ovn_version_error}

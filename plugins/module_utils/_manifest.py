@@ -13,7 +13,9 @@ from __future__ import annotations
 import os
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import parse_gateway, parse_identity
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import (
+    check_kube_ovn_version, parse_gateway, parse_identity,
+)
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._yaml import load_all
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._gateway import KIND
 
@@ -60,11 +62,14 @@ def gateway_document(given):
 
 
 def load(manifest=None, manifest_file=None, search=(), manifest_var="manifest", file_var="manifest_file",
-         identity=False, replicas=None, replicas_var="replicas") -> dict:
+         identity=False, replicas=None, replicas_var="replicas", kube_ovn_version=None,
+         kube_ovn_version_var="kube_ovn_version") -> dict:
     """The gateway of a variable (mapping or text) or of a file (path, relative to ``search``).
 
     ``identity``: only metadata.name/namespace matter (removal); the spec is not validated.
     ``replicas``: replaces spec.replicas (``kubectl scale``); its errors name ``replicas_var``.
+    ``kube_ovn_version``: the Kube-OVN release whose controller runs the gateway (e.g. v1.15.5);
+    a field newer than it is an error naming the field and the release it needs. Empty: no check.
     Returns ``{"gateway": <object with CRD defaults>, "names": {...}, "given": <the document>,
     "source": <where it came from>}``.
     """
@@ -99,6 +104,14 @@ def load(manifest=None, manifest_file=None, search=(), manifest_var="manifest", 
             raise EgressGatewayError(f"{replicas_var}: {str(exc).split(': ', 1)[1]}", field=replicas_var,
                                      value=replicas) from exc
         raise EgressGatewayError(f"{where}: {exc}", field=exc.field, value=exc.value) from exc
+    if kube_ovn_version not in (None, "") and not identity:
+        try:
+            check_kube_ovn_version(document, kube_ovn_version)
+        except EgressGatewayError as exc:
+            if exc.field == "kube_ovn_version":
+                raise EgressGatewayError(f"{kube_ovn_version_var}: {str(exc).split(': ', 1)[1]}",
+                                         field=kube_ovn_version_var, value=kube_ovn_version) from exc
+            raise EgressGatewayError(f"{where}: {exc}", field=exc.field, value=exc.value) from exc
     manifest = gateway.to_manifest()
     return {"gateway": manifest, "names": gateway.names(), "given": document, "source": where,
             "selector_queries": [selector_query(s) for s in manifest["spec"]["selectors"]]}

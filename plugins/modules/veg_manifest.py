@@ -56,6 +56,18 @@ options:
     description: The name the user gave O(replicas) under, for the messages.
     type: str
     default: replicas
+  kube_ovn_version:
+    description:
+      - >-
+        The Kube-OVN release whose controller runs the gateway (C(v1.15.5); what
+        M(kubeovn.egress_gateway.kube_ovn_info) reports as C(controller.version_text)). A field
+        newer than it fails, naming the field and the release it needs (C(spec.resources: needs
+        Kube-OVN v1.15.5 or later; the cluster runs v1.14.10)). Empty - no check.
+    type: str
+  kube_ovn_version_var:
+    description: The name the user gave O(kube_ovn_version) under, for the messages.
+    type: str
+    default: kube_ovn_version
 """
 
 EXAMPLES = r"""

@@ -210,3 +210,21 @@ def test_a_version_that_is_no_release_names_the_option(version):
     with pytest.raises(EgressGatewayError) as err:
         check_kube_ovn_version(copy.deepcopy(GOOD_GATEWAY), version)
     assert err.value.field == "kube_ovn_version"
+
+
+def test_the_manifest_reader_checks_the_release_when_given():
+    from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._manifest import load
+
+    obj = gateway_with(resources={"limits": {"cpu": 1}})
+    with pytest.raises(EgressGatewayError) as err:
+        load(obj, kube_ovn_version="v1.15.4", manifest_var="m", kube_ovn_version_var="egress_gateway_kube_ovn_version")
+    assert str(err.value).startswith("m: spec.resources: needs Kube-OVN v1.15.5 or later; the cluster runs v1.15.4")
+    assert err.value.field == "spec.resources"
+    with pytest.raises(EgressGatewayError) as err:
+        load(obj, kube_ovn_version="1.15", kube_ovn_version_var="egress_gateway_kube_ovn_version")
+    assert err.value.field == "egress_gateway_kube_ovn_version"
+    assert str(err.value) == "egress_gateway_kube_ovn_version: must be a Kube-OVN release such as v1.15.5 (got '1.15')"
+    assert load(obj, kube_ovn_version="v1.15.5")["gateway"]["spec"]["resources"] == {"limits": {"cpu": 1}}
+    assert load(obj, kube_ovn_version="")["gateway"]["spec"]["resources"] == {"limits": {"cpu": 1}}
+    # removing a gateway needs its name only: no release check
+    assert load(obj, kube_ovn_version="v1.14.0", identity=True)["names"]["key"] == "default/gateway1"
