@@ -17,7 +17,8 @@ GATEWAY = {
 
 
 def test_filters_are_registered():
-    assert set(FilterModule().filters()) == {"veg_manifest", "veg_spec", "veg_names", "veg_rows"}
+    assert set(FilterModule().filters()) == {"veg_manifest", "veg_spec", "veg_names", "veg_rows",
+                                             "veg_kube_ovn_version_error"}
 
 
 def test_veg_spec_fills_defaults():
