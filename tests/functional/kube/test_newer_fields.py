@@ -56,7 +56,7 @@ def ip_pools(kube_cluster, kube_namespace):
             "apiVersion": "kubeovn.io/v1", "kind": "IPPool", "metadata": {"name": name},
             "spec": {"subnet": subnet, "ips": ips}})
     yield {k: v[0] for k, v in pools.items()}
-    for name, _, _ in pools.values():
+    for name, _subnet, _ips in pools.values():
         custom.delete_cluster_custom_object("kubeovn.io", "v1", "ippools", name)
 
 

@@ -331,7 +331,6 @@ class NodeStandIn:
                                   for c in containers],
         }})
 
-
     def _ip_pool(self, annotation: str | None) -> str | None:
         """An ip_pool annotation with an IPPool's name (one entry, not an address) as the pool's
         addresses, ';'-separated; any other annotation as it is."""
