@@ -71,10 +71,19 @@ def node_port_group(node: str) -> str:
     return f"node-{node}".replace("-", ".")
 
 
-def _cidrs_by_family(subnet_cidrs, policies, path) -> dict:
+def policy_sources(policies, subnet_cidrs, path="subnet_cidrs") -> dict:
+    """{4: [...], 6: [...]}: the source blocks of ``policies`` (ipBlocks, then the CIDRs
+    ``subnet_cidrs`` gives their subnets), each once, in the order the policies give them."""
     subnet_cidrs = check_type(subnet_cidrs or {}, path, dict)
     out = {4: [], 6: []}
+
+    def add(af, text):
+        if text not in out[af]:
+            out[af].append(text)
+
     for p, policy in enumerate(policies):
+        for block in policy.ip_blocks:
+            add(family_of(block), block)
         for s, subnet in enumerate(policy.subnets):
             if subnet not in subnet_cidrs:
                 fail(f"spec.policies[{p}].subnets[{s}]", subnet,
@@ -84,8 +93,7 @@ def _cidrs_by_family(subnet_cidrs, policies, path) -> dict:
             if isinstance(cidrs, str):
                 cidrs = cidrs.split(",")  # Kube-OVN's dual-stack cidrBlock "v4,v6"
             for i, cidr in enumerate(check_type(cidrs, cidr_path, list)):
-                af, text = parse_ip_block(cidr, f"{cidr_path}[{i}]")
-                out[af].append(text)
+                add(*parse_ip_block(cidr, f"{cidr_path}[{i}]"))
     return out
 
 
@@ -123,10 +131,7 @@ def desired_rows(gateway: Gateway, router: str, bfd_port: str | None, instances,
         fail("bfd_port", bfd_port, "must be a logical router port name")
     parsed = parse_instances(instances)
     ports = _port_names(pod_ports, "pod_ports")
-    sources = _cidrs_by_family(subnet_cidrs, gateway.policies, "subnet_cidrs")
-    for policy in gateway.policies:
-        for block in policy.ip_blocks:
-            sources[family_of(block)].append(block)
+    sources = policy_sources(gateway.policies, subnet_cidrs)
     node_pgs = check_type(node_port_groups or {}, "node_port_groups", dict)
     for node, pg in node_pgs.items():
         if not isinstance(pg, str) or not OVN_IDENTIFIER.fullmatch(pg):
