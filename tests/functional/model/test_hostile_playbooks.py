@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ansible_collections.kubeovn.egress_gateway.tests.unit.plugins.module_utils.invalid_gateways import (
+from ansible_collections.kubeovn.egress_gateway.tests.functional.support.data.invalid_gateways import (
     ALIAS_BOMB, DUPLICATE_KEY_TEXT, GOOD_GATEWAY, GOOD_INPUTS,
 )
 from support.ansible import run_module, run_playbook

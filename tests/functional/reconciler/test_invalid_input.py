@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.kubeovn.egress_gateway.tests.unit.plugins.module_utils.invalid_gateways import (
+from ansible_collections.kubeovn.egress_gateway.tests.functional.support.data.invalid_gateways import (
     CASES, GOOD_GATEWAY, GOOD_INPUTS,
 )
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import SHOWN_MAX, shown

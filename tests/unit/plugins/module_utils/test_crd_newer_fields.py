@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Fields newer than Kube-OVN v1.14.0: tolerations (v1.14.17) onto the pods, version awareness;
-v1.16's bgpConf / evpnConf refused by name when set (invalid_gateways.py), empty = absent."""
+v1.16's bgpConf / evpnConf refused by name when set (tests/functional/support/data/invalid_gateways.py), empty = absent."""
 from __future__ import annotations
 
 import copy
@@ -12,7 +12,7 @@ from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common imp
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import check_kube_ovn_version, parse_gateway
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._deployment import WorkloadContext, build_deployment
 
-from ansible_collections.kubeovn.egress_gateway.tests.unit.plugins.module_utils.invalid_gateways import GOOD_GATEWAY
+from ansible_collections.kubeovn.egress_gateway.tests.functional.support.data.invalid_gateways import GOOD_GATEWAY
 
 
 def test_empty_bgp_and_evpn_conf_are_absent():

@@ -8,7 +8,7 @@ import pytest
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError, shown
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import parse_gateway
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._desired_rows import desired_rows
-from ansible_collections.kubeovn.egress_gateway.tests.unit.plugins.module_utils.invalid_gateways import (
+from ansible_collections.kubeovn.egress_gateway.tests.functional.support.data.invalid_gateways import (
     CASES, GOOD_GATEWAY, GOOD_INPUTS,
 )
 

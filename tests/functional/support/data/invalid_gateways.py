@@ -4,7 +4,8 @@
 
 Each case is a valid base (the seed document's gateway1, with BFD and fixed IPs added) with one
 thing broken, the field path the error must name and the offending value it must show. Used by
-the model's unit tests and by the reconciler's functional test (NB unchanged for every case).
+the model's unit tests and by the reconciler's and the playbooks' functional tests (NB unchanged
+for every case); both trees import it by the collection path (ansible-test units too).
 """
 from __future__ import annotations
 
