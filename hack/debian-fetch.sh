@@ -11,19 +11,14 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$suite ${packages[*]}" ]; then
   exit 0
 fi
 
+here=$(dirname "$0")
+# shellcheck source=hack/env.sh
+source "$here/env.sh"
 # shellcheck source=hack/debian-mirror.sh
-source "$(dirname "$0")/debian-mirror.sh"
-mirror=$(debian_mirror)
-
-apt_state="${XDG_CACHE_HOME:-$HOME/.cache}/kubeovn-egress-gateway/apt-$suite"
-mkdir -p "$apt_state/lists/partial" "$apt_state/archives/partial" "$dest/debs"
-echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main" > "$apt_state/sources.list"
-apt_opts=(
-  -o "Dir::Etc::sourcelist=$apt_state/sources.list" -o "Dir::Etc::sourceparts=-"
-  -o "Dir::State::Lists=$apt_state/lists" -o "Dir::Cache=$apt_state"
-  -o "Dir::Cache::archives=$apt_state/archives" -o "APT::Sandbox::User=root"
-  -o "Debug::NoLocking=1"
-)
+source "$here/debian-mirror.sh"
+apt_state=$KUBEOVN_EGRESS_CACHE/apt-$suite
+private_apt "$apt_state" deb "$suite"
+mkdir -p "$dest/debs"
 if [ -z "$(find "$apt_state/lists" -name '*_Packages*' -mmin -1440 2>/dev/null | head -n1)" ]; then
   apt-get "${apt_opts[@]}" update -qq
 fi

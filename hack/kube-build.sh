@@ -5,11 +5,14 @@
 # tests/functional/support/node.py) and the pause binary of the pod sandbox image, compiled
 # statically from the same tree's build/pause/linux/pause.c.
 # The binaries are cached outside the clone, keyed by source version + patch + Go version:
-#   ${XDG_CACHE_HOME:-~/.cache}/kubeovn-egress-gateway/kube/<key>/bin/{kube-apiserver,...,pause}
+#   $KUBEOVN_EGRESS_CACHE/kube/<key>/bin/{kube-apiserver,...,pause}
 # Only missing binaries are built; a rerun with everything present is a no-op. The source is fetched with a private apt configuration
 # (deb-src for bookworm only there), so the system's apt sources and lists are never changed.
 # Prints the bin folder on its last line.
 set -euo pipefail
+here=$(dirname "$0")
+# shellcheck source=hack/env.sh
+source "$here/env.sh"
 
 # bookworm's version; pinned so the cache key is known without asking the mirror.
 source_version=${KUBE_SOURCE_VERSION:-1.20.5+really1.20.2-1.1+deb12u1}
@@ -35,7 +38,7 @@ reflect2_version=$(dpkg-query -W -f='${Version}' golang-github-modern-go-reflect
 go_version=$(go env GOVERSION)
 patch_sum=$( (declare -f patch_reflect2; echo "$reflect2_version") | sha256sum | cut -c1-12)
 key=$(echo "${source_version}_${go_version}_reflect2-${patch_sum}" | tr -c 'A-Za-z0-9._\n-' '_')
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/kubeovn-egress-gateway/kube
+cache=$KUBEOVN_EGRESS_CACHE/kube
 out=$cache/$key
 missing() {
   targets=() build_pause=false
@@ -64,17 +67,8 @@ fi
 
 # Private apt state with a deb-src line for bookworm.
 # shellcheck source=hack/debian-mirror.sh
-source "$(dirname "$0")/debian-mirror.sh"
-mirror=$(debian_mirror)
-apt_state=${XDG_CACHE_HOME:-$HOME/.cache}/kubeovn-egress-gateway/apt-bookworm-src
-mkdir -p "$apt_state/lists/partial" "$apt_state/archives/partial"
-echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror bookworm main" > "$apt_state/sources.list"
-apt_opts=(
-  -o "Dir::Etc::sourcelist=$apt_state/sources.list" -o "Dir::Etc::sourceparts=-"
-  -o "Dir::State::Lists=$apt_state/lists" -o "Dir::Cache=$apt_state"
-  -o "Dir::Cache::archives=$apt_state/archives" -o "APT::Sandbox::User=root"
-  -o "Debug::NoLocking=1"
-)
+source "$here/debian-mirror.sh"
+private_apt "$KUBEOVN_EGRESS_CACHE/apt-bookworm-src" deb-src bookworm
 
 # The downloaded source package is kept (34 MB) so a new patch or Go version does not refetch it.
 sources=$cache/source-$(echo "$source_version" | tr -c 'A-Za-z0-9._\n-' '_')

@@ -30,12 +30,12 @@ import time
 REPO = pathlib.Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO / "build" / "collections"), str(REPO / "tests" / "functional")]
 
+from support import OVN_BIN  # noqa: E402
 from support.ansible import ansible_env  # noqa: E402
 from support.ovsdb import NbDatabase  # noqa: E402
 
 OUT = REPO / "build" / "bench"
-OVN_CACHE = pathlib.Path(os.environ.get("OVN_CACHE") or pathlib.Path.home() / ".cache/kubeovn-egress-gateway/ovn")
-NBCTL = OVN_CACHE / "25.03" / "bin" / "ovn-nbctl"
+NBCTL = OVN_BIN / "ovn-nbctl"
 MODULES = REPO / "plugins" / "modules"
 
 FLOOR_MODULE = """

@@ -36,6 +36,7 @@ import time
 REPO = pathlib.Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO / "build" / "collections"), str(REPO / "tests" / "functional")]
 
+from support import OVN_BIN  # noqa: E402
 from support.ansible import ansible_env  # noqa: E402
 from support.nbworld import BFD_PORT, ROUTER, add_ports, build, owned_rows  # noqa: E402
 from support.ovsdb import NbDatabase  # noqa: E402
@@ -47,8 +48,7 @@ from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._ovs_json i
 use_fast_json()
 
 OUT = REPO / "build" / "bench"
-OVN_CACHE = pathlib.Path(os.environ.get("OVN_CACHE") or pathlib.Path.home() / ".cache/kubeovn-egress-gateway/ovn")
-NBCTL = OVN_CACHE / "25.03" / "bin" / "ovn-nbctl"
+NBCTL = OVN_BIN / "ovn-nbctl"
 MODULE = REPO / "plugins" / "modules" / "ovn_egress_gateway.py"
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 

@@ -43,10 +43,8 @@ import time
 
 if __package__ in (None, ""):   # run as a script (see the docstring): make `support` importable
     sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-from support import processes  # noqa: E402
+from support import OVN_BIN, OVN_CACHE, processes  # noqa: E402
 
-OVN_CACHE = pathlib.Path(os.environ.get("OVN_CACHE") or pathlib.Path.home() / ".cache" / "kubeovn-egress-gateway" / "ovn")
-OVN_BIN = OVN_CACHE / "25.03" / "bin"
 OVN_ROOT = OVN_CACHE / "25.03" / "root"
 BFDD = "/usr/lib/frr/bfdd"
 THIS = pathlib.Path(__file__).resolve()

@@ -1,7 +1,7 @@
 """A real Kubernetes API server for the tests: etcd + kube-apiserver + kube-controller-manager.
 
 The two Kubernetes binaries come from hack/kube-build.sh (built once per machine from Debian's
-``kubernetes`` source package, cached in ~/.cache/kubeovn-egress-gateway/kube/); etcd is Debian's.
+``kubernetes`` source package, cached in $KUBEOVN_EGRESS_CACHE/kube/, hack/env.sh); etcd is Debian's.
 Everything listens on 127.0.0.1 on ports picked free at start, keys and certificates are made
 with openssl in the cluster's own directory, and every process is stopped by the pid saved at
 start. The controller-manager turns Deployments into ReplicaSets and Pods and gives namespaces

@@ -7,7 +7,6 @@ never through the code under test.
 from __future__ import annotations
 
 import json
-import os
 import pathlib
 import re
 import shutil
@@ -15,12 +14,12 @@ import signal
 import subprocess
 import time
 
+from support import OVN_CACHE
 from support.processes import free_port
 
-CACHE = pathlib.Path(os.environ.get("OVN_CACHE") or pathlib.Path.home() / ".cache/kubeovn-egress-gateway/ovn")
 SCHEMAS = {
-    "7.0.0": CACHE / "schemas" / "ovn-nb-7.0.0.ovsschema",    # OVN 23.03 (Debian 12)
-    "7.11.0": CACHE / "schemas" / "ovn-nb-7.11.0.ovsschema",  # OVN 25.03 (Debian 13)
+    "7.0.0": OVN_CACHE / "schemas" / "ovn-nb-7.0.0.ovsschema",    # OVN 23.03 (Debian 12)
+    "7.11.0": OVN_CACHE / "schemas" / "ovn-nb-7.11.0.ovsschema",  # OVN 25.03 (Debian 13)
 }
 OVSDB_SERVER = shutil.which("ovsdb-server") or "/usr/sbin/ovsdb-server"
 OVSDB_TOOL = shutil.which("ovsdb-tool") or "/usr/bin/ovsdb-tool"
