@@ -88,7 +88,7 @@ def mac_for(ip: str) -> str:
     return "0a:58:%02x:%02x:%02x:%02x" % tuple(octets)
 
 
-class Dataplane:
+class Dataplane(processes.Harness):
     """One OVN with its namespaces. start() brings it up; stop() removes everything it made."""
 
     def __init__(self, workdir: str | os.PathLike | None = None, prefix: str | None = None):
@@ -152,14 +152,6 @@ class Dataplane:
         raise HarnessError(f"{name} wrote no pid file")
 
     # ---- lifecycle -------------------------------------------------------------------------
-    def start(self):
-        try:
-            self._start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
     def _start(self):
         w = self.workdir
         for ns in (self.ovs_ns, self.ext_ns, self.node_ns):

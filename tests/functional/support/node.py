@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 
-from support import kube
+from support import kube, processes
 from support.dataplane import Dataplane, HarnessError, run
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
@@ -153,13 +153,13 @@ state = "{w / 'state'}"
 
     def _check_alive(self):
         for name, pid in self.pids.items():
-            if not kube._alive(pid):  # pylint: disable=protected-access
+            if not processes.alive(pid):
                 raise HarnessError(f"{name} of {self.name} exited; see {self.workdir / (name + '.log')}")
 
     def stop(self):
         if "kubelet" in self.pids:
-            _stop(self.pids.pop("kubelet"))
-        if "containerd" in self.pids and kube._alive(self.pids["containerd"]):  # pylint: disable=protected-access
+            processes.stop([self.pids.pop("kubelet")])
+        if "containerd" in self.pids and processes.alive(self.pids["containerd"]):
             # what the kubelet left: kill the tasks, then remove the containers (their CNI DEL ran
             # when the pods were deleted; a sandbox left over is torn down by containerd itself)
             for task in self.ctr("tasks", "ls", "-q", check=False).split():
@@ -172,16 +172,8 @@ state = "{w / 'state'}"
             for container in self.ctr("containers", "ls", "-q", check=False).split():
                 self.ctr("containers", "rm", container, check=False)
         if "containerd" in self.pids:
-            _stop(self.pids.pop("containerd"))
+            processes.stop([self.pids.pop("containerd")])
         _unmount_below(self.workdir)
-
-
-def _stop(pid: int):
-    try:
-        os.kill(pid, 15)
-    except ProcessLookupError:
-        return
-    kube._wait_exit(pid)  # pylint: disable=protected-access
 
 
 def _unmount_below(path: pathlib.Path):
@@ -190,7 +182,7 @@ def _unmount_below(path: pathlib.Path):
         subprocess.run(["umount", "-l", mount], check=False, capture_output=True)
 
 
-class Nodes:
+class Nodes(processes.Harness):
     """``count`` nodes (``<prefix>-node<i>``) and one kube-scheduler, networked by the CNI stand-in
     on ``dataplane``. ``labels`` maps a node index (1-based) to extra node labels."""
 
@@ -213,14 +205,6 @@ class Nodes:
     @property
     def names(self) -> list:
         return [n.name for n in self.nodes]
-
-    def start(self):
-        try:
-            self._start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
 
     def _start(self):
         bins = kube.kube_bin_dir("kube-apiserver", "kube-controller-manager", "kubelet", "kube-scheduler", "pause")
@@ -302,7 +286,7 @@ class Nodes:
         except Exception:  # pylint: disable=broad-except  # the API may be gone already; stop the rest anyway
             pass
         if self.scheduler_pid:
-            _stop(self.scheduler_pid)
+            processes.stop([self.scheduler_pid])
             self.scheduler_pid = None
         for node in self.nodes:
             node.stop()

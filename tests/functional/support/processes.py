@@ -1,5 +1,6 @@
-"""Process and port helpers every test harness shares: a free loopback port, openssl, and the
-lifecycle of the processes a test started (by the pid it saved)."""
+"""Process and port helpers every test harness shares: a free loopback port, openssl, the
+lifecycle of the processes a test started (by the pid it saved), and ``Harness``, the start that
+stops what it started when a step fails."""
 from __future__ import annotations
 
 import os
@@ -55,3 +56,22 @@ def stop(pids, sig=signal.SIGTERM, timeout: float = 5) -> None:
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and any(alive(pid) for pid in pids):
         time.sleep(0.02)
+
+
+class Harness:
+    """Processes started together by ``_start`` and stopped together by ``stop``: when a step of
+    the start fails or is interrupted, what it started already is stopped before the error goes on."""
+
+    def start(self):
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self):
+        raise NotImplementedError
+
+    def stop(self):
+        raise NotImplementedError
