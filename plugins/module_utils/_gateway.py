@@ -90,11 +90,8 @@ class NodeSelectorTerm:
     match_fields: tuple[Requirement, ...]
 
     def to_dict(self) -> dict:
-        out = {}
-        if self.match_labels:
-            out["matchLabels"] = dict(self.match_labels)
-        if self.match_expressions:
-            out["matchExpressions"] = [r.to_dict() for r in self.match_expressions]
+        """A label selector's matchLabels/matchExpressions, and matchFields."""
+        out = LabelSelector(self.match_labels, self.match_expressions).to_dict()
         if self.match_fields:
             out["matchFields"] = [r.to_dict() for r in self.match_fields]
         return out
