@@ -24,10 +24,10 @@ import grp
 import json
 import os
 import pwd
-import signal
 import subprocess
 import time
 
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils import _process
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._address import parse_ip
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError, shown
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._fields import state_dir as check_state_dir
@@ -111,38 +111,13 @@ def config_text(sessions, receive_interval, transmit_interval, detect_multiplier
     return "\n".join(lines) + "\n"
 
 
-def read_file(path):
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        return None
+def running(state):
+    """(pid, argv) of the bfdd started with this state dir's configuration, or (None, None)."""
+    return _process.running(state["pidfile"], lambda argv: argv[0].endswith("bfdd") and state["config"] in argv)
 
 
 def running_pid(state):
-    """The pid of the bfdd started with this state dir's configuration, or None."""
-    text = read_file(state["pidfile"])
-    if not text or not text.strip().isdigit():
-        return None
-    pid = int(text.strip())
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            argv = handle.read().split(b"\0")
-        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
-            zombie = handle.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return None
-    if zombie or not argv or not argv[0].endswith(b"bfdd") or state["config"].encode() not in argv:
-        return None
-    return pid
-
-
-def _netns_of(pid):
-    try:
-        stat = os.stat(f"/proc/{pid}/ns/net")
-    except FileNotFoundError:
-        return None
-    return f"{stat.st_dev}:{stat.st_ino}"
+    return running(state)[0]
 
 
 def _prepare_dir(state, user, group):
@@ -189,16 +164,10 @@ def start(netns, state, bfdd, user, group):
 
 
 def stop(state):
-    pid = running_pid(state)
+    pid, argv = running(state)
     if pid is None:
         return False
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_TIMEOUT
-    while running_pid(state) == pid:
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            deadline += STOP_TIMEOUT
-        time.sleep(0.02)
+    _process.stop(pid, argv, STOP_TIMEOUT)
     return True
 
 
@@ -231,7 +200,7 @@ def reconcile(config, check_mode=False):
     state = paths(config["state_dir"])
     result = {"state_dir": state["dir"], "config_file": state["config"], "pid": None, "sessions": []}
     pid = running_pid(state)
-    have_config = read_file(state["config"])
+    have_config = _process.read_file(state["config"])
 
     if state_name == "absent":
         result["changed"] = pid is not None or have_config is not None
@@ -254,7 +223,7 @@ def reconcile(config, check_mode=False):
     want_config = config_text(config["sessions"], config["receive_interval"], config["transmit_interval"],
                               config["detect_multiplier"], state["log"])
     # A bfdd left in an older namespace of the same name (the namespace was recreated) is stale.
-    stale_netns = pid is not None and _netns_of(pid) != netns_identity(netns)
+    stale_netns = pid is not None and _process.netns_of(pid) != netns_identity(netns)
     restart = state_name == "restarted" or pid is None or stale_netns or have_config != want_config
     if not restart and not sessions_status(state, config["vtysh"]):
         # kube-ovn#7048: a bfdd that is alive but reports no session answers nobody; restart it.

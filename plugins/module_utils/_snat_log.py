@@ -21,14 +21,12 @@ import inspect
 import ipaddress
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
 
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils import _snat_record
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils import _bfdd
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._bfdd import read_file
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils import _process, _snat_record
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._process import read_file
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._netlink import agent_state_dir, entered, netns_identity
 
@@ -104,40 +102,14 @@ def record_options(params, prefix=""):
     return args
 
 
-def _cmdline(pid):
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            argv = [a.decode() for a in handle.read().split(b"\0")[:-1]]
-        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
-            zombie = handle.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    return None if zombie else argv
-
-
 def running(state):
     """(pid, argv) of the recorder started from this state dir's program, or (None, None)."""
-    text = read_file(state["pidfile"])
-    if not text or not text.strip().isdigit():
-        return None, None
-    pid = int(text.strip())
-    argv = _cmdline(pid)
-    if not argv or state["program"] not in argv[:3]:
-        return None, None
-    return pid, argv
-
-
-def _children(pid):
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as handle:
-            return [int(p) for p in handle.read().split()]
-    except FileNotFoundError:
-        return []
+    return _process.running(state["pidfile"], lambda argv: state["program"] in argv[:3])
 
 
 def subscribed(pid):
     """True when a child of pid (ulogd) holds a NETLINK_NETFILTER socket joined to groups."""
-    for child in _children(pid):
+    for child in _process.children(pid):
         try:
             inodes = {os.readlink(f"/proc/{child}/fd/{fd}")[8:-1] for fd in os.listdir(f"/proc/{child}/fd")}
             with open(f"/proc/{child}/net/netlink", encoding="ascii") as handle:
@@ -167,26 +139,15 @@ def start(netns, state, argv):
                              f"see {state['err']} and {state['ulogd_log']}")
 
 
-def _wait_gone(pid, argv):
-    deadline = time.monotonic() + STOP_TIMEOUT
-    while _cmdline(pid) == argv:
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            deadline += STOP_TIMEOUT
-        time.sleep(0.02)
-
-
 def stop(state):
     pid, argv = running(state)
     if pid is None:
         return False
-    children = [(child, _cmdline(child)) for child in _children(pid)]
-    os.kill(pid, signal.SIGTERM)
-    _wait_gone(pid, argv)
+    children = [(child, _process.cmdline(child)) for child in _process.children(pid)]
+    _process.stop(pid, argv, STOP_TIMEOUT)
     for child, child_argv in children:
-        if child_argv and _cmdline(child) == child_argv:
-            os.kill(child, signal.SIGTERM)
-            _wait_gone(child, child_argv)
+        if child_argv and _process.cmdline(child) == child_argv:
+            _process.stop(child, child_argv, STOP_TIMEOUT)
     return True
 
 
@@ -222,7 +183,7 @@ def reconcile(netns, params, check_mode=False):
                  "--work-dir", state["dir"], *record_options({k: params.get(k) for k in OPTIONS})]
     program = inspect.getsource(_snat_record)
     # a recorder left in an older namespace of the same name (the namespace was recreated)
-    stale = pid is not None and _bfdd._netns_of(pid) != netns_identity(netns)  # pylint: disable=protected-access
+    stale = pid is not None and _process.netns_of(pid) != netns_identity(netns)
     restart = (params["state"] == "restarted" or pid is None or stale or have_argv != want_argv
                or read_file(state["program"]) != program)
     result["changed"] = restart
