@@ -13,23 +13,9 @@ Each raises AnsibleFilterError with the variable and value of the first problem.
 """
 from __future__ import annotations
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils import _standalone
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import parse_gateway
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._netlink import STATE_ROOT, agent_state_dir
-
-
-def _call(what, func, *args):
-    try:
-        return func(*args)
-    except EgressGatewayError as exc:
-        raise AnsibleFilterError(f"{what}: {exc}") from exc
-
-
-def _gateway(obj):
-    return _call("invalid VpcEgressGateway", parse_gateway, obj)
+from ansible_collections.kubeovn.egress_gateway.plugins.plugin_utils._filters import call, gateway_of
 
 
 def veg_agent_state_dir(netns, part, state_root=STATE_ROOT):
@@ -39,17 +25,17 @@ def veg_agent_state_dir(netns, part, state_root=STATE_ROOT):
 
 def veg_standalone_instances(hosts, hostvars, sentinels=None):
     """``ansible_play_hosts | kubeovn.egress_gateway.veg_standalone_instances(hostvars, sentinels)``."""
-    return _call("standalone gateway instances", _standalone.play_instances, hosts, hostvars, sentinels or [])
+    return call("standalone gateway instances", _standalone.play_instances, hosts, hostvars, sentinels or [])
 
 
 def veg_standalone_families(obj, subnet_cidrs=None, internal_ip=None, internal_gateway=None, external_gateway=None,
                             external_ip=None, bfd_peer_ips=None):
-    return _call("standalone gateway instance", _standalone.agent_families, _gateway(obj), subnet_cidrs or {},
+    return call("standalone gateway instance", _standalone.agent_families, gateway_of(obj), subnet_cidrs or {},
                  internal_ip, internal_gateway, external_gateway, external_ip, bfd_peer_ips or [])
 
 
 def veg_standalone_status(obj, instances):
-    return _standalone.status(_gateway(obj), instances or [])
+    return _standalone.status(gateway_of(obj), instances or [])
 
 
 class FilterModule:

@@ -13,19 +13,11 @@ Each raises AnsibleFilterError with the field path and value of the first invali
 """
 from __future__ import annotations
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import check_kube_ovn_version, parse_gateway
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import check_kube_ovn_version
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._desired_rows import desired_rows
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._yaml import load as load_yaml
-
-
-def _parse(obj, namespace, name):
-    try:
-        return parse_gateway(obj, namespace=namespace, name=name)
-    except EgressGatewayError as exc:
-        raise AnsibleFilterError(f"invalid VpcEgressGateway: {exc}") from exc
+from ansible_collections.kubeovn.egress_gateway.plugins.plugin_utils._filters import call, gateway_of
 
 
 def veg_manifest(obj, name="manifest"):
@@ -35,20 +27,17 @@ def veg_manifest(obj, name="manifest"):
     """
     if not isinstance(obj, str):
         return obj
-    try:
-        return load_yaml(obj, name)
-    except EgressGatewayError as exc:
-        raise AnsibleFilterError(f"invalid manifest: {exc}") from exc
+    return call("invalid manifest", load_yaml, obj, name)
 
 
 def veg_spec(obj, namespace=None, name=None):
     """``gateway | kubeovn.egress_gateway.veg_spec`` -> the normalised object with defaults."""
-    return _parse(obj, namespace, name).to_manifest()
+    return gateway_of(obj, namespace, name).to_manifest()
 
 
 def veg_names(obj, namespace=None, name=None):
     """``gateway | kubeovn.egress_gateway.veg_names`` -> key, hash, port_group, address_sets, ..."""
-    return _parse(obj, namespace, name).names()
+    return gateway_of(obj, namespace, name).names()
 
 
 def veg_rows(obj, instances, router=None, bfd_port=None, pod_ports=None, subnet_cidrs=None,
@@ -57,14 +46,11 @@ def veg_rows(obj, instances, router=None, bfd_port=None, pod_ports=None, subnet_
 
     router defaults to the gateway's VPC name and bfd_port to ``bfd@<vpc>`` when BFD is on.
     """
-    gateway = _parse(obj, namespace, name)
+    gateway = gateway_of(obj, namespace, name)
     if bfd_port is None and gateway.bfd.enabled:
         bfd_port = gateway.default_bfd_port
-    try:
-        rows = desired_rows(gateway, router or gateway.vpc_name, bfd_port, instances, pod_ports or [],
-                            subnet_cidrs or {}, node_port_groups or {})
-    except EgressGatewayError as exc:
-        raise AnsibleFilterError(f"invalid egress gateway input: {exc}") from exc
+    rows = call("invalid egress gateway input", desired_rows, gateway, router or gateway.vpc_name, bfd_port, instances,
+                pod_ports or [], subnet_cidrs or {}, node_port_groups or {})
     for policy in rows["policies"]:
         policy["bfd_sessions"] = [list(session) for session in policy["bfd_sessions"]]
     return rows
@@ -74,7 +60,7 @@ def veg_kube_ovn_version_error(obj, kube_ovn_version, namespace=None, name=None)
     """``gateway | kubeovn.egress_gateway.veg_kube_ovn_version_error('v1.14.10')`` -> "" or the one
     line naming the first field that Kube-OVN release lacks and the release it needs (for a fail
     task where Kube-OVN's controller runs the gateway). An empty version checks nothing."""
-    _parse(obj, namespace, name)
+    gateway_of(obj, namespace, name)
     if kube_ovn_version in (None, ""):
         return ""
     try:

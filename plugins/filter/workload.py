@@ -22,28 +22,14 @@ from __future__ import annotations
 
 import time
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils import (
     _deployment, _discovery, _gateway_status, _vpc_bfd_port,
 )
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import parse_gateway
-
-
-def _call(what, func, *args):
-    try:
-        return func(*args)
-    except EgressGatewayError as exc:
-        raise AnsibleFilterError(f"{what}: {exc}") from exc
-
-
-def _gateway(obj):
-    return _call("invalid VpcEgressGateway", parse_gateway, obj)
+from ansible_collections.kubeovn.egress_gateway.plugins.plugin_utils._filters import call, gateway_of
 
 
 def veg_workload(obj, vpc, subnets, image, owner_uid="", runtime="agent", snat_log=None):
-    return _call("egress gateway workload", _discovery.workload_plan, _gateway(obj), vpc or {}, subnets or [],
+    return call("egress gateway workload", _discovery.workload_plan, gateway_of(obj), vpc or {}, subnets or [],
                  image, owner_uid or "", runtime, snat_log)
 
 
@@ -69,16 +55,16 @@ def veg_deployment_ready(deployment):
 
 
 def veg_instances(pods, external_provider):
-    return _call("gateway pods", _gateway_status.pod_instances, pods or [], external_provider)
+    return call("gateway pods", _gateway_status.pod_instances, pods or [], external_provider)
 
 
 def veg_pod_ports(obj, namespaces, pods, subnets):
-    return _discovery.pod_ports(_gateway(obj), namespaces or [], pods or [], subnets or [])
+    return _discovery.pod_ports(gateway_of(obj), namespaces or [], pods or [], subnets or [])
 
 
 def veg_status(obj, instances, deployment, existing=None, pods=None, external_provider=""):
-    gateway = _gateway(obj)
-    problems = _call("gateway pods", _gateway_status.workload_network_problems, pods, external_provider,
+    gateway = gateway_of(obj)
+    problems = call("gateway pods", _gateway_status.workload_network_problems, pods, external_provider,
                      gateway.replicas) if pods is not None else ()
     status = _gateway_status.gateway_status(gateway, instances or [], deployment or None, problems)
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -87,21 +73,21 @@ def veg_status(obj, instances, deployment, existing=None, pods=None, external_pr
 
 
 def veg_status_table(obj, status, wide=True):
-    gateway = _gateway(obj)
+    gateway = gateway_of(obj)
     return _gateway_status.status_table([{"name": gateway.name, "vpc": gateway.vpc_name, "bfd": gateway.bfd.enabled,
                                           "external_subnet": gateway.external_subnet, "status": status}], wide=wide)
 
 
 def veg_bfd_port_chassis(nodes, node_selector=None, limit=_vpc_bfd_port.BFD_PORT_DEFAULT_NODES):
-    return _call("VPC BFD port", _vpc_bfd_port.bfd_port_chassis, nodes or [], node_selector or None, int(limit))
+    return call("VPC BFD port", _vpc_bfd_port.bfd_port_chassis, nodes or [], node_selector or None, int(limit))
 
 
 def veg_bfd_port_networks(ip):
-    return _call("VPC BFD port", _vpc_bfd_port.bfd_port_networks, ip)
+    return call("VPC BFD port", _vpc_bfd_port.bfd_port_networks, ip)
 
 
 def veg_nb_connection(service):
-    return _call("OVN NB connection", _discovery.nb_connection_from_service, service)
+    return call("OVN NB connection", _discovery.nb_connection_from_service, service)
 
 
 class FilterModule:
