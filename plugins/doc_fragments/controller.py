@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: kubeovn.egress_gateway contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Attributes of the controller-side steps of the playbooks (veg_manifest, role_inputs, veg_wait)."""
+"""Attributes of the controller-side steps of the playbooks (veg_manifest, role_inputs, veg_wait); they
+change nothing (with the read_only fragment)."""
 from __future__ import annotations
 
 
@@ -11,12 +12,6 @@ attributes:
   action:
     support: full
     description: The work is done by an action plugin on the controller.
-  check_mode:
-    support: full
-    description: Reads only; the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing is changed, so there is no diff.
   platform:
     support: full
     platforms: posix

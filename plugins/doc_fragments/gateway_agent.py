@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: kubeovn.egress_gateway contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Options shared by the gateway agent modules (gateway_routing, gateway_nat, gateway_bfdd)."""
+"""Options shared by the gateway agent modules (gateway_routing, gateway_nat, gateway_bfdd, gateway_snat_log);
+DAEMON: the state of the agent's daemons (gateway_bfdd, gateway_snat_log)."""
 from __future__ import annotations
 
 
@@ -29,4 +30,13 @@ attributes:
     support: full
     platforms: posix
     description: Linux network namespaces.
+"""
+
+    DAEMON = r"""
+options:
+  state:
+    description: V(present), V(absent) or V(restarted).
+    type: str
+    choices: [present, absent, restarted]
+    default: present
 """

@@ -31,14 +31,10 @@ version_added: 0.1.0
 author: kubeovn.egress_gateway contributors (@kubeovn)
 extends_documentation_fragment:
   - kubeovn.egress_gateway.gateway_agent
+  - kubeovn.egress_gateway.gateway_agent.daemon
 requirements:
   - FRR (Debian package C(frr)) for C(/usr/lib/frr/bfdd) and C(vtysh)
 options:
-  state:
-    description: V(present), V(absent) or V(restarted).
-    type: str
-    choices: [present, absent, restarted]
-    default: present
   peers:
     description: BFD peers, the VPC BFD port IPs (C(BFD_PEER_IPS)), IPv4 and/or IPv6. Required unless O(state=absent).
     type: list

@@ -34,14 +34,10 @@ version_added: 0.2.0
 author: kubeovn.egress_gateway contributors (@kubeovn)
 extends_documentation_fragment:
   - kubeovn.egress_gateway.gateway_agent
+  - kubeovn.egress_gateway.gateway_agent.daemon
 requirements:
   - ulogd2 with its JSON output (Debian packages C(ulogd2) and C(ulogd2-json))
 options:
-  state:
-    description: V(present), V(absent) or V(restarted).
-    type: str
-    choices: [present, absent, restarted]
-    default: present
   output:
     description: File the records are appended to. Default O(state_dir)C(/snat.jsonl).
     type: path

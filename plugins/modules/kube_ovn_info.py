@@ -25,6 +25,7 @@ version_added: 0.1.0
 author: kubeovn.egress_gateway contributors (@kubeovn)
 extends_documentation_fragment:
   - kubeovn.egress_gateway.k8s_auth
+  - kubeovn.egress_gateway.read_only
 options:
   mode:
     description:
@@ -54,12 +55,6 @@ options:
     type: bool
     default: true
 attributes:
-  check_mode:
-    support: full
-    description: Reads only, in check mode too.
-  diff_mode:
-    support: none
-    description: Nothing is changed, so there is no diff.
   platform:
     support: full
     platforms: posix

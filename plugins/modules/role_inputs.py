@@ -19,6 +19,7 @@ version_added: 0.2.0
 author: kubeovn.egress_gateway contributors (@kubeovn)
 extends_documentation_fragment:
   - kubeovn.egress_gateway.controller
+  - kubeovn.egress_gateway.read_only
 options:
   role:
     description: The role (its name in this collection, e.g. C(egress_gateway)).

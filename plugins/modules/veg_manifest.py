@@ -23,6 +23,7 @@ version_added: 0.2.0
 author: kubeovn.egress_gateway contributors (@kubeovn)
 extends_documentation_fragment:
   - kubeovn.egress_gateway.controller
+  - kubeovn.egress_gateway.read_only
 options:
   manifest:
     description: The VpcEgressGateway as YAML text or a mapping. Exactly one of O(manifest) and O(manifest_file).

@@ -22,6 +22,7 @@ version_added: 0.2.0
 author: kubeovn.egress_gateway contributors (@kubeovn)
 extends_documentation_fragment:
   - kubeovn.egress_gateway.controller
+  - kubeovn.egress_gateway.read_only
 options:
   name:
     description: The Deployment.
