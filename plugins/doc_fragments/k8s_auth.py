@@ -83,4 +83,9 @@ options:
 requirements:
   - kubernetes (Python client) >= 24.2.0
   - the kubernetes.core collection
+attributes:
+  platform:
+    support: full
+    platforms: posix
+    description: Any host that reaches the Kubernetes API server.
 """

@@ -55,8 +55,6 @@ options:
   start_time:
     description: With O(state=absent), the helper's start time (returned by O(state=present)).
     type: str
-requirements:
-  - kubernetes (Python client) >= 24.2.0
 attributes:
   check_mode:
     support: full
@@ -64,10 +62,6 @@ attributes:
   diff_mode:
     support: none
     description: A helper process is no state of the host to show a diff of.
-  platform:
-    platforms: posix
-    support: full
-    description: The host the task runs on; it must reach the API server.
 """
 
 EXAMPLES = r"""

@@ -54,11 +54,6 @@ options:
         (the role's C(egress_gateway_manage_resource)).
     type: bool
     default: true
-attributes:
-  platform:
-    support: full
-    platforms: posix
-    description: Any host that reaches the Kubernetes API server.
 """
 
 EXAMPLES = r"""

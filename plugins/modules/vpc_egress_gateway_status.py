@@ -32,8 +32,6 @@ options:
     description: The status fields to set.
     type: dict
     required: true
-requirements:
-  - kubernetes (Python client) >= 24.2.0
 attributes:
   check_mode:
     support: full
@@ -41,10 +39,6 @@ attributes:
   diff_mode:
     support: full
     description: Shows the given status fields before and after.
-  platform:
-    support: full
-    platforms: posix
-    description: Any host that reaches the Kubernetes API server.
 """
 
 EXAMPLES = r"""
