@@ -526,6 +526,16 @@ def _probe(host: str, port: int, interval: float, seconds: float) -> dict:
     start = time.monotonic()
     seq = 0
     next_send = start
+
+    def collect_replies():
+        try:
+            while True:
+                data = sock.recv(2048)
+                source, _sep, number = data.decode().partition(" ")
+                replies.setdefault(int(number), (time.monotonic() - start, source))
+        except BlockingIOError:
+            pass
+
     while True:
         now = time.monotonic()
         if now - start >= seconds:
@@ -538,22 +548,10 @@ def _probe(host: str, port: int, interval: float, seconds: float) -> dict:
                 pass
             seq += 1
             next_send += interval
-        try:
-            while True:
-                data = sock.recv(2048)
-                source, _sep, number = data.decode().partition(" ")
-                replies.setdefault(int(number), (time.monotonic() - start, source))
-        except BlockingIOError:
-            pass
+        collect_replies()
         time.sleep(min(0.001, max(0.0, next_send - time.monotonic())))
-    time.sleep(0.2)
-    try:
-        while True:
-            data = sock.recv(2048)
-            source, _sep, number = data.decode().partition(" ")
-            replies.setdefault(int(number), (time.monotonic() - start, source))
-    except BlockingIOError:
-        pass
+    time.sleep(0.2)  # the last replies still on their way
+    collect_replies()
     return {"interval": interval, "epoch": time.time() - (time.monotonic() - start),
             "probes": [[seq, t, *(replies.get(seq) or (None, None))] for seq, t in sorted(sent.items())]}
 
