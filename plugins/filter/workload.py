@@ -25,6 +25,7 @@ import time
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils import (
     _deployment, _discovery, _gateway_status, _vpc_bfd_port,
 )
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
 from ansible_collections.kubeovn.egress_gateway.plugins.plugin_utils._filters import call, gateway_of
 
 
@@ -36,7 +37,7 @@ def veg_workload(obj, vpc, subnets, image, owner_uid="", runtime="agent", snat_l
 def veg_ip_pools(obj, vpc=None, ip_pools=None):
     """The IPPool names the gateway uses and, with ``ip_pools`` (the objects read), the first
     problem with them as one line for a fail task ("" for none)."""
-    gateway = _gateway(obj)
+    gateway = gateway_of(obj)
     error = ""
     if ip_pools is not None:
         try:
