@@ -166,7 +166,7 @@ def test_the_api_server_agrees_with_the_model_on_resources(kube_cluster, kube_na
     from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._deployment import (
         WorkloadContext, build_deployment,
     )
-    from ansible_collections.kubeovn.egress_gateway.tests.unit.plugins.module_utils.invalid_gateways import CASES
+    from ansible_collections.kubeovn.egress_gateway.tests.functional.support.data.invalid_gateways import CASES
 
     apps = client.AppsV1Api(kube_cluster.api_client())
     ctx = WorkloadContext(image="ee:1", internal_subnet="ovn-default", internal_gateway="10.16.0.1",

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from ansible_collections.kubeovn.egress_gateway.tests.unit.plugins.module_utils.invalid_gateways import GOOD_GATEWAY
+from ansible_collections.kubeovn.egress_gateway.tests.functional.support.data.invalid_gateways import GOOD_GATEWAY
 from support.ansible import run_playbook
 
 

@@ -19,7 +19,7 @@ from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._deployment
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._desired_rows import desired_rows
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._discovery import check_ip_pools
 
-from ansible_collections.kubeovn.egress_gateway.tests.unit.plugins.module_utils.invalid_gateways import (
+from ansible_collections.kubeovn.egress_gateway.tests.functional.support.data.invalid_gateways import (
     GOOD_GATEWAY, GOOD_INPUTS,
 )
 
