@@ -31,7 +31,7 @@ def veg_standalone_instances(hosts, hostvars, sentinels=None):
 def veg_standalone_families(obj, subnet_cidrs=None, internal_ip=None, internal_gateway=None, external_gateway=None,
                             external_ip=None, bfd_peer_ips=None):
     return call("standalone gateway instance", _standalone.agent_families, gateway_of(obj), subnet_cidrs or {},
-                 internal_ip, internal_gateway, external_gateway, external_ip, bfd_peer_ips or [])
+                internal_ip, internal_gateway, external_gateway, external_ip, bfd_peer_ips or [])
 
 
 def veg_standalone_status(obj, instances):

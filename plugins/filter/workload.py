@@ -31,7 +31,7 @@ from ansible_collections.kubeovn.egress_gateway.plugins.plugin_utils._filters im
 
 def veg_workload(obj, vpc, subnets, image, owner_uid="", runtime="agent", snat_log=None):
     return call("egress gateway workload", _discovery.workload_plan, gateway_of(obj), vpc or {}, subnets or [],
-                 image, owner_uid or "", runtime, snat_log)
+                image, owner_uid or "", runtime, snat_log)
 
 
 def veg_ip_pools(obj, vpc=None, ip_pools=None):
@@ -66,7 +66,7 @@ def veg_pod_ports(obj, namespaces, pods, subnets):
 def veg_status(obj, instances, deployment, existing=None, pods=None, external_provider=""):
     gateway = gateway_of(obj)
     problems = call("gateway pods", _gateway_status.workload_network_problems, pods, external_provider,
-                     gateway.replicas) if pods is not None else ()
+                    gateway.replicas) if pods is not None else ()
     status = _gateway_status.gateway_status(gateway, instances or [], deployment or None, problems)
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     status["conditions"] = _gateway_status.merge_conditions((existing or {}).get("conditions"), status["conditions"], now)
