@@ -78,8 +78,10 @@ def _exclude_ip(value, path, cidrs):
 
 
 def subnet(values: Mapping, prefix: str = "external_subnet_") -> None:
-    """The external_subnet role's variables (state present), or the same keys under ``prefix``."""
-    check_name(values.get("name"), f"{prefix}name")
+    """The external_subnet role's variables (state present), or the same keys under ``prefix``
+    (a name left out is the gateway's spec.externalSubnet, which the model checks)."""
+    if "name" in values:
+        check_name(values["name"], f"{prefix}name")
     protocol = values.get("protocol") or "IPv4"
     if protocol not in PROTOCOL_FAMILIES:
         fail(f"{prefix}protocol", protocol, "must be IPv4, IPv6 or Dual")
@@ -128,6 +130,4 @@ def role_variables(role: str, values: Mapping) -> None:
         if values.get("egress_gateway_network_attachment"):
             attachment(values["egress_gateway_network_attachment"], "egress_gateway_network_attachment.")
         if values.get("egress_gateway_external_subnet"):
-            # its name defaults to the manifest's spec.externalSubnet, which the model checks
-            given = values["egress_gateway_external_subnet"]
-            subnet({"name": "external", **given}, "egress_gateway_external_subnet.")
+            subnet(values["egress_gateway_external_subnet"], "egress_gateway_external_subnet.")

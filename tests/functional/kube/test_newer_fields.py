@@ -21,6 +21,7 @@ from kubernetes.client.rest import ApiException
 from kube_helpers import run_collection_playbook
 from support import nbworld
 from support.ansible import REPO, ansible_env
+from ansible_collections.kubeovn.egress_gateway.tests.functional.support.data.invalid_gateways import VALID_RESOURCES
 
 pytestmark = [pytest.mark.kube, pytest.mark.ovsdb, pytest.mark.slow]
 
@@ -147,15 +148,6 @@ def test_an_unknown_pool_or_one_of_another_subnet_fails_before_anything_is_writt
         assert nbworld.full_dump(nb_new) == nb_before
 
 
-VALID_RESOURCES = [
-    {"limits": {"cpu": "0.5", "memory": "1e8"}},
-    {"requests": {"cpu": ".25", "memory": "64M", "ephemeral-storage": "2Gi"}},
-    {"requests": {"cpu": "250m"}, "limits": {"cpu": "250m"}},
-    {"limits": {"hugepages-2Mi": "64Mi", "memory": "128Mi"}},
-    {"requests": {"example.com/nic": 1}, "limits": {"example.com/nic": "1"}},
-    {"requests": {"memory": "0"}},
-    {},
-]
 
 
 def test_the_api_server_agrees_with_the_model_on_resources(kube_cluster, kube_namespace):
@@ -179,7 +171,7 @@ def test_the_api_server_agrees_with_the_model_on_resources(kube_cluster, kube_na
             body["spec"]["template"]["spec"]["containers"][0]["resources"] = raw
         return body
 
-    for resources in VALID_RESOURCES:
+    for resources in [*VALID_RESOURCES, {}]:
         apps.create_namespaced_deployment(kube_namespace, deployment(resources), dry_run="All")
     refused = [c for c in CASES if c.field.startswith("spec.resources") and isinstance(c.gateway, dict)
                and isinstance(c.gateway["spec"]["resources"], dict)

@@ -87,6 +87,17 @@ def _inputs(**changes):
     return inputs
 
 
+# resources the API server accepts for a container (the model must accept each, unchanged)
+VALID_RESOURCES = [
+    {"limits": {"cpu": "0.5", "memory": "1e8"}},
+    {"requests": {"cpu": ".25", "memory": "64M", "ephemeral-storage": "2Gi"}},
+    {"requests": {"cpu": "250m"}, "limits": {"cpu": "250m"}},
+    {"limits": {"hugepages-2Mi": "64Mi", "memory": "128Mi"}},
+    {"requests": {"example.com/nic": 1}, "limits": {"example.com/nic": "1"}},
+    {"requests": {"memory": "0"}},
+]
+
+
 DELETE = object()
 
 # YAML texts of class 3: a duplicate key (PyYAML would keep the last), a spec key twice, and a

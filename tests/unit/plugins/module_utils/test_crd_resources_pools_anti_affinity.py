@@ -20,7 +20,7 @@ from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._desired_ro
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._discovery import check_ip_pools
 
 from ansible_collections.kubeovn.egress_gateway.tests.functional.support.data.invalid_gateways import (
-    GOOD_GATEWAY, GOOD_INPUTS,
+    GOOD_GATEWAY, GOOD_INPUTS, VALID_RESOURCES,
 )
 
 CTX = dict(image="ee:1", internal_subnet="ovn-default", internal_gateway="10.16.0.1",
@@ -79,14 +79,7 @@ def test_empty_resources_mean_none_as_in_kube_ovn():
     assert parse_gateway(obj).to_manifest()["spec"]["resources"] == {}
 
 
-@pytest.mark.parametrize("resources", [
-    {"limits": {"cpu": "0.5", "memory": "1e8"}},
-    {"requests": {"cpu": ".25", "memory": "64M", "ephemeral-storage": "2Gi"}},
-    {"requests": {"cpu": "250m"}, "limits": {"cpu": "250m"}},
-    {"limits": {"hugepages-2Mi": "64Mi", "memory": "128Mi"}},
-    {"requests": {"example.com/nic": 1}, "limits": {"example.com/nic": "1"}},
-    {"requests": {"memory": "0"}},
-])
+@pytest.mark.parametrize("resources", VALID_RESOURCES)
 def test_valid_resources(resources):
     assert parse_gateway(gateway_with(resources=resources)).resources.to_dict() == resources
 
