@@ -148,8 +148,6 @@ def test_an_unknown_pool_or_one_of_another_subnet_fails_before_anything_is_writt
         assert nbworld.full_dump(nb_new) == nb_before
 
 
-
-
 def test_the_api_server_agrees_with_the_model_on_resources(kube_cluster, kube_namespace):
     """The Deployment of every resources the model accepts is valid to the real API server
     (a dry-run create: validated, not stored); each one the catalogue refuses, put into the
