@@ -243,8 +243,3 @@ def reconcile(config, check_mode=False):
         else:
             result["sessions"] = sessions_status(state, config["vtysh"])
     return result
-
-
-def run_bfdd(module):
-    """gateway_bfdd: validate the options, then reconcile."""
-    return reconcile(bfdd_from_params(module.params), check_mode=module.check_mode)

@@ -60,3 +60,9 @@ def run_module(module, action):
     if not module._diff:  # pylint: disable=protected-access
         result.pop("diff", None)
     module.exit_json(**result)
+
+
+def run_reconcile(module, from_params, reconcile):
+    """The agent modules' one shape: ``from_params(params)`` validates everything without I/O,
+    then ``reconcile(config, check_mode)`` reads, plans, applies and returns the result."""
+    run_module(module, lambda m: reconcile(from_params(m.params), check_mode=m.check_mode))

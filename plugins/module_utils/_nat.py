@@ -197,12 +197,15 @@ def resolve_internal_iface(config):
     return interface_name(dev, "internal_iface")
 
 
-def reconcile(netns, internal_iface, families, state="present", state_dir=DEFAULT_STATE_DIR, check_mode=False):
-    """Make the nat table of each family match; ``families`` maps 4/6 to their no-SNAT sources.
+def reconcile(config, check_mode=False):
+    """Make the nat table of each family match the validated ``config`` (nat_from_params).
 
-    Families not in ``families`` are cleared of our chain and rules (state absent for them).
-    ``internal_iface`` must have passed ``interface_name`` (it is written into iptables rules).
+    The internal interface is resolved first (given, or by route lookup); families not in
+    ``config["families"]`` are cleared of our chain and rules. The module result.
     """
+    netns, state, state_dir = config["netns"], config["state"], config["state_dir"]
+    families = config["families"]
+    internal_iface = resolve_internal_iface(config)
     identity = netns_identity(netns)
     path = state_file(state_dir, netns)
     record = load_record(path, identity)
@@ -232,7 +235,7 @@ def reconcile(netns, internal_iface, families, state="present", state_dir=DEFAUL
             os.unlink(path)
     elif new_record != record:
         save_record(path, new_record)
-    return {"changed": changed, "commands": applied,
+    return {"changed": changed, "commands": applied, "internal_iface": internal_iface,
             "diff": {"before": "".join(before), "after": "".join(after)}}
 
 
@@ -301,13 +304,3 @@ def nat_from_params(params):
     return {"netns": params.get("netns"), "state": state, "internal_iface": internal_iface,
             "internal_gateways": gateways, "families": {} if state == "absent" else families,
             "state_dir": check_state_dir(params.get("state_dir") or DEFAULT_STATE_DIR, "state_dir")}
-
-
-def run_nat(module):
-    """gateway_nat: validate everything, then resolve the interface, then reconcile."""
-    config = nat_from_params(module.params)
-    internal_iface = resolve_internal_iface(config)
-    result = reconcile(config["netns"], internal_iface, config["families"], state=config["state"],
-                       state_dir=config["state_dir"], check_mode=module.check_mode)
-    result["internal_iface"] = internal_iface
-    return result

@@ -430,23 +430,24 @@ def _apply_version(ipr, plan):
                       **_route_spec(ipr, route, version, with_proto=True))
 
 
-def reconcile(netns, families, absent_versions=(), check_mode=False):
-    """Make routing match ``families`` (list of family dicts); clear ours in ``absent_versions``.
+def reconcile(config, check_mode=False):
+    """Make routing match the validated ``config`` (routing_from_params); the families it does not
+    name are cleared of ours.
 
     Everything is resolved, read and checked (interfaces, reachability, sysctls) before the first
     write, so bad input or a namespace that lacks something leaves the namespace as it was.
     Returns {"changed", "diff": {"before", "after"}, "families": resolved families, "sysctls"}.
     """
+    netns = config["netns"]
     with iproute(netns) as ipr:
-        resolved = [resolve_family(ipr, family) for family in families]
+        resolved = [resolve_family(ipr, family) for family in config["families"]]
         wanted_sysctls = {}
         for iface in sorted({f["internal_iface"] for f in resolved}):
             wanted_sysctls.update(desired_sysctls([f["version"] for f in resolved], iface))
         plans = []
         for version in (4, 6):
             family = next((f for f in resolved if f["version"] == version), None)
-            if family is not None or version in absent_versions:
-                plans.append(_plan_version(ipr, version, family))
+            plans.append(_plan_version(ipr, version, family))
         with entered(netns):
             have_sysctls = read_sysctls(wanted_sysctls)
         missing = [name for name, value in have_sysctls.items() if value is None]
@@ -498,8 +499,7 @@ def families_from_params(params):
     return families
 
 
-def run_routing(module):
-    """gateway_routing: validate the options, then reconcile (which resolves before it writes)."""
-    params = module.params
-    families = families_from_params(params) if params["state"] == "present" else []
-    return reconcile(params["netns"], families, absent_versions=(4, 6), check_mode=module.check_mode)
+def routing_from_params(params):
+    """The validated module options (no I/O): what ``reconcile`` works from."""
+    return {"netns": params.get("netns"), "state": params["state"],
+            "families": families_from_params(params) if params["state"] == "present" else []}

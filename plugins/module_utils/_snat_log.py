@@ -18,7 +18,6 @@ its pid too.
 from __future__ import annotations
 
 import inspect
-import ipaddress
 import os
 import shutil
 import subprocess
@@ -27,7 +26,9 @@ import time
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils import _process, _snat_record
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._process import read_file
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._address import parse_cidr
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._fields import state_dir as check_state_dir
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._netlink import agent_state_dir, entered, netns_identity
 
 START_TIMEOUT = 10.0
@@ -49,17 +50,6 @@ def paths(state_dir):
         "ulogd_log": os.path.join(state_dir, "ulogd.log"),
         "output": os.path.join(state_dir, "snat.jsonl"),
     }
-
-
-def _cidrs(values, field):
-    out = []
-    for index, value in enumerate(values or []):
-        try:
-            out.append(str(ipaddress.ip_network(str(value), strict=False)))
-        except ValueError as exc:
-            raise EgressGatewayError(f"{field}[{index}]: {value!r} is not an IPv4/IPv6 address or CIDR",
-                                     field=f"{field}[{index}]", value=value) from exc
-    return out
 
 
 OPTIONS = {"rate_limit": 0, "burst": 100, "protocols": [], "sources": [], "destinations": [], "events": [],
@@ -88,10 +78,9 @@ def record_options(params, prefix=""):
                                      f"{', '.join(_snat_record.PROTOCOLS.values())}",
                                      field=f"{prefix}protocols[{index}]", value=protocol)
         args += ["--protocol", protocol]
-    for cidr in _cidrs(params["sources"], f"{prefix}sources"):
-        args += ["--source", cidr]
-    for cidr in _cidrs(params["destinations"], f"{prefix}destinations"):
-        args += ["--destination", cidr]
+    for option, flag in (("sources", "--source"), ("destinations", "--destination")):
+        for index, value in enumerate(params[option]):
+            args += [flag, parse_cidr(value, f"{prefix}{option}[{index}]")]
     for index, event in enumerate(params["events"]):
         if event not in ("start", "end"):
             raise EgressGatewayError(f"{prefix}events[{index}]: {event!r} is not start or end",
@@ -151,14 +140,25 @@ def stop(state):
     return True
 
 
-def reconcile(netns, params, check_mode=False):
-    """present / absent / restarted; returns the module result."""
-    state = paths(params.get("state_dir") or default_state_dir(netns))
-    output = params.get("output") or state["output"]
+def snat_log_from_params(params):
+    """The validated module options (no I/O): what ``reconcile`` works from."""
+    netns = params.get("netns")
+    state_dir = check_state_dir(params.get("state_dir") or default_state_dir(netns), "state_dir")
+    config = {key: params.get(key) for key in ("netns", "state", "ulogd", "output")}
+    config.update(state_dir=state_dir, python=params.get("python") or sys.executable,
+                  options=record_options({k: params.get(k) for k in OPTIONS}) if params["state"] != "absent" else [])
+    return config
+
+
+def reconcile(config, check_mode=False):
+    """present / absent / restarted of the validated ``config`` (snat_log_from_params); the module result."""
+    netns = config["netns"]
+    state = paths(config["state_dir"])
+    output = config["output"] or state["output"]
     result = {"state_dir": state["dir"], "output": output, "pid": None}
     pid, have_argv = running(state)
 
-    if params["state"] == "absent":
+    if config["state"] == "absent":
         have_program = read_file(state["program"])
         result["changed"] = pid is not None or have_program is not None
         result["diff"] = {"before": " ".join(have_argv or []), "after": ""}
@@ -172,19 +172,19 @@ def reconcile(netns, params, check_mode=False):
     if netns is not None:
         with entered(netns):  # fails now, before writing, when the namespace is missing
             pass
-    if not shutil.which(params["ulogd"]):
-        raise EgressGatewayError(f"{params['ulogd']} not found: install the Debian packages ulogd2 ulogd2-json",
-                                 field="ulogd", value=params["ulogd"])
+    ulogd = config["ulogd"]
+    if not shutil.which(ulogd):
+        raise EgressGatewayError(f"ulogd: {ulogd} not found: install the Debian packages ulogd2 ulogd2-json",
+                                 field="ulogd", value=ulogd)
     if not _snat_record.plugin_dir():
-        raise EgressGatewayError("ulogd2's NFCT, IP2STR and JSON plugins not found: install the Debian packages "
-                                 "ulogd2 ulogd2-json", field="ulogd", value=params["ulogd"])
-    python = params.get("python") or sys.executable
-    want_argv = [python, "-I", state["program"], "--output", output, "--ulogd", params["ulogd"],
-                 "--work-dir", state["dir"], *record_options({k: params.get(k) for k in OPTIONS})]
+        raise EgressGatewayError("ulogd: ulogd2's NFCT, IP2STR and JSON plugins not found: install the Debian "
+                                 "packages ulogd2 ulogd2-json", field="ulogd", value=ulogd)
+    want_argv = [config["python"], "-I", state["program"], "--output", output, "--ulogd", ulogd,
+                 "--work-dir", state["dir"], *config["options"]]
     program = inspect.getsource(_snat_record)
     # a recorder left in an older namespace of the same name (the namespace was recreated)
     stale = pid is not None and _process.netns_of(pid) != netns_identity(netns)
-    restart = (params["state"] == "restarted" or pid is None or stale or have_argv != want_argv
+    restart = (config["state"] == "restarted" or pid is None or stale or have_argv != want_argv
                or read_file(state["program"]) != program)
     result["changed"] = restart
     result["diff"] = {"before": " ".join(have_argv or []), "after": " ".join(want_argv)}

@@ -134,8 +134,8 @@ sessions:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._bfdd import run_bfdd
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import run_module
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._bfdd import bfdd_from_params, reconcile
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import run_reconcile
 
 
 def main():
@@ -158,7 +158,7 @@ def main():
         required_if=[("state", "present", ("peers",)), ("state", "restarted", ("peers",))],
         supports_check_mode=True,
     )
-    run_module(module, run_bfdd)
+    run_reconcile(module, bfdd_from_params, reconcile)
 
 
 if __name__ == "__main__":

@@ -99,8 +99,8 @@ commands:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import run_module
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nat import run_nat
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import run_reconcile
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nat import nat_from_params, reconcile
 
 FAMILY_OPTIONS = dict(
     internal_gateway=dict(type="str"),
@@ -121,7 +121,7 @@ def main():
         required_if=[("state", "present", ("ipv4", "ipv6"), True)],
         supports_check_mode=True,
     )
-    run_module(module, run_nat)
+    run_reconcile(module, nat_from_params, reconcile)
 
 
 if __name__ == "__main__":

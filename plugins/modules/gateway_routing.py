@@ -115,8 +115,8 @@ sysctls:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import run_module
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._netlink import run_routing
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import run_reconcile
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._netlink import routing_from_params, reconcile
 
 FAMILY_OPTIONS = dict(
     internal_gateway=dict(type="str", required=True),
@@ -140,7 +140,7 @@ def main():
         required_if=[("state", "present", ("ipv4", "ipv6"), True)],
         supports_check_mode=True,
     )
-    run_module(module, run_routing)
+    run_reconcile(module, routing_from_params, reconcile)
 
 
 if __name__ == "__main__":

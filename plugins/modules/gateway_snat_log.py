@@ -126,15 +126,8 @@ state_dir:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import run_module
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._snat_log import reconcile
-
-
-def run(module):
-    result = reconcile(module.params["netns"], module.params, check_mode=module.check_mode)
-    if not module._diff:
-        result.pop("diff")
-    return result
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import run_reconcile
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._snat_log import reconcile, snat_log_from_params
 
 
 def main():
@@ -157,7 +150,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    run_module(module, run)
+    run_reconcile(module, snat_log_from_params, reconcile)
 
 
 if __name__ == "__main__":

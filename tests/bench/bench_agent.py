@@ -115,13 +115,12 @@ def logic_noop(topo):
     """The no-op's work alone (read, diff), in this process: what is left without interpreter
     start-up and imports (pyroute2's import alone is ~0.2 s of the routing module)."""
     from ansible_collections.kubeovn.egress_gateway.plugins.module_utils import _nat, _netlink
-    families = _netlink.families_from_params(topo.agent_args())
+    routing = _netlink.routing_from_params(dict(topo.agent_args(), state="present"))
     nat = _nat.nat_from_params(topo.nat_args())
-    internal_iface, nat_families = _nat.resolve_internal_iface(nat), nat["families"]
 
     def run():
-        assert not _netlink.reconcile(topo.gateway, families, absent_versions=(4, 6))["changed"]
-        assert not _nat.reconcile(topo.gateway, internal_iface, nat_families, state_dir=topo.state_dir)["changed"]
+        assert not _netlink.reconcile(routing)["changed"]
+        assert not _nat.reconcile(nat)["changed"]
     return timed(run)
 
 

@@ -162,6 +162,8 @@ def test_record_options_and_bad_options():
     for key, value, field in (("sources", ["10.0.0.0/8", "nope"], "sources[1]"), ("rate_limit", -1, "rate_limit"),
                               ("burst", 0, "burst"), ("destinations", ["fd00::/129"], "destinations[0]"),
                               ("protocols", ["tcp", "ospf"], "protocols[1]"), ("events", ["begin"], "events[0]"),
+                              # host bits: refused as the spec model refuses them, not masked
+                              ("sources", ["10.0.0.1/8"], "sources[0]"),
                               ("rate_limit", "fast", "rate_limit"), ("burst", True, "burst")):
         with pytest.raises(EgressGatewayError) as err:
             record_options(dict(params, **{key: value}))
