@@ -155,11 +155,16 @@ def _deleting(obj) -> bool:
     return bool(obj["metadata"].get("deletionTimestamp"))
 
 
+def deployed(obj, generation) -> bool:
+    """The collection has deployed ``generation`` of this managed object's spec."""
+    metadata = obj["metadata"]
+    return (FINALIZER in metadata["finalizers"]
+            and metadata["annotations"].get(DEPLOYED_GENERATION) == str(generation))
+
+
 def needs_deploy(obj) -> bool:
     """A managed object whose current spec (generation) the collection has not deployed yet."""
-    metadata = obj["metadata"]
-    return (FINALIZER not in metadata["finalizers"]
-            or metadata["annotations"].get(DEPLOYED_GENERATION) != str(metadata.get("generation")))
+    return not deployed(obj, obj["metadata"].get("generation"))
 
 
 def drift(target: Target, snapshot) -> list:
@@ -199,6 +204,7 @@ class _InFlight:
     until: float
     attempt: int
     target: Target | None = None
+    generation: int | None = None     # deploy: the spec generation sent
 
 
 class Engine:
@@ -384,7 +390,9 @@ class Engine:
         if flight.action == "remove":
             return obj is None or FINALIZER not in obj["metadata"]["finalizers"]
         if flight.action == "deploy":
-            return obj is None or not needs_deploy(obj)
+            # the generation sent, not the current one: an edit made meanwhile is pending and
+            # goes out as soon as this deploy has landed
+            return obj is None or deployed(obj, flight.generation) or not needs_deploy(obj)
         if self.nb is None:
             return False
         if not drift(flight.target, self.nb):
@@ -403,12 +411,12 @@ class Engine:
                 self.pending[key].since = now - self.window  # retry at once (the delay was the timeout)
                 self._retries[key] = flight.attempt
 
-    def _send(self, key, action, now, target=None):
+    def _send(self, key, action, now, target=None, generation=None):
         attempt = self._retries.pop(key, 0) + 1
         # deploy / remove run the whole role (and wait for the gateway's pods): ten times longer
         base = self.settle_timeout * (1 if action == "rows" else OBJECT_ACTION_FACTOR)
         timeout = min(base * 2 ** (attempt - 1), max(self.settle_timeout_max, base))
-        self.inflight[key] = _InFlight(action, now + timeout, attempt, target)
+        self.inflight[key] = _InFlight(action, now + timeout, attempt, target, generation)
 
     def _invalid_event(self, key, exc):
         obj = self.objects["VpcEgressGateway"][key]["metadata"]
@@ -458,7 +466,7 @@ class Engine:
             if self.manage_objects and needs_deploy(obj):
                 del self.pending[key]
                 events.append({"action": "deploy", "gateway": key, "object": obj, "reasons": pending.reasons})
-                self._send(key, "deploy", now)
+                self._send(key, "deploy", now, generation=obj["metadata"].get("generation"))
                 continue
             if self.nb is None:
                 continue

@@ -15,6 +15,7 @@ What stands in for what cannot run here, plainly:
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -23,9 +24,10 @@ import signal
 import subprocess
 import time
 
+from support import kube
 from support.ansible import REPO, ansible_env
 from support.nbworld import owned_rows
-from support.ovsdb import ovs_map, py_map, py_set
+from support.ovsdb import SCHEMAS, NbDatabase, ovs_map, py_map, py_set
 
 ROUTER = "ovn-cluster"
 SWITCH = "ovn-default"
@@ -256,3 +258,30 @@ class Rulebook:
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
+
+
+# -- the world -----------------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def running_world(kube_cluster, workdir, **rulebook_vars):
+    """One NB, the external and policy subnets, two nodes, and the rulebook running with
+    ``rulebook_vars`` (its vars.yml); everything it made is removed afterwards."""
+    nb = NbDatabase(workdir, "7.11.0")
+    assert SCHEMAS["7.11.0"].exists(), "run hack/install-ovn.sh"
+    nb.start_standalone()
+    nb.uuids = build_nb(nb)
+    api = Api(kube_cluster)
+    api.subnet(EXTERNAL_SUBNET, "172.17.0.0/16", provider=f"{EXTERNAL_SUBNET}.kube-system")
+    api.subnet("ovn-default", "10.16.0.0/16")
+    for node in NODES:
+        kube.add_node(kube_cluster, node)
+    rulebook = Rulebook(workdir, kube_cluster, nb.connection, **rulebook_vars).start()
+    try:
+        yield {"nb": nb, "api": api, "rulebook": rulebook, "tag": str(os.getpid()), "switch": nb.uuids["switch"]}
+    finally:
+        rulebook.stop()
+        nb.stop()
+        for node in NODES:
+            api.core.delete_node(node)
+        for name in (EXTERNAL_SUBNET, "ovn-default"):
+            api.custom.delete_cluster_custom_object("kubeovn.io", "v1", "subnets", name)

@@ -240,6 +240,24 @@ def test_managed_objects_are_deployed_then_removed_through_the_finalizer():
     assert removal["action"] == "remove" and removal["gateway"] == "default/gw1"
 
 
+def test_an_edit_while_the_deploy_runs_is_deployed_when_that_deploy_lands():
+    engine = engine_with([veg("gw1")], manage_objects=True)
+    engine.set_nb(nb_with([]), 0.0)
+    (first,) = engine.due(0.2)
+    assert first["object"]["metadata"]["generation"] == 1
+    edited = veg("gw1", generation=2, policies=[{"snat": True, "ipBlocks": ["10.19.0.0/16"]}])
+    edited["metadata"].update(finalizers=[_eda.FINALIZER])
+    engine.apply("VpcEgressGateway", "MODIFIED", edited, 1.0)
+    assert engine.due(1.5) == []           # generation 1 is still being deployed
+    landed = veg("gw1", generation=2, policies=[{"snat": True, "ipBlocks": ["10.19.0.0/16"]}])
+    landed["metadata"].update(finalizers=[_eda.FINALIZER], annotations={_eda.DEPLOYED_GENERATION: "1"},
+                              resourceVersion="7")
+    engine.apply("VpcEgressGateway", "MODIFIED", landed, 2.0)
+    (second,) = engine.due(2.2)            # at once, not after the first deploy's timeout
+    assert second["action"] == "deploy" and second["object"]["metadata"]["generation"] == 2
+    assert "VpcEgressGateway default/gw1 modified" in second["reasons"]
+
+
 @pytest.mark.parametrize("kind,key,expected", [
     ("Namespace", "default", {"default/gw1"}),
     ("Subnet", "ext", {"default/gw1"}),
