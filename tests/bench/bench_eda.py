@@ -39,11 +39,12 @@ sys.path[:0] = [str(REPO / "tests" / "functional"), str(REPO / "tests" / "functi
 
 # pylint: disable=wrong-import-position
 from eda_world import (  # noqa: E402
-    EXTERNAL_SUBNET, Api, Rulebook, add_lsp, add_lsps, build_nb, gc_port_groups_v114, port_group, veg,
+    EXTERNAL_SUBNET, Api, Rulebook, add_lsp, add_lsps, build_nb, port_group, veg,
 )
 
 from support import kube  # noqa: E402
 from support.ansible import ansible_env  # noqa: E402
+from support.kube_ovn_controller import gc_port_groups_v114  # noqa: E402
 from support.ovsdb import NbDatabase  # noqa: E402
 
 OUT = REPO / "build" / "bench"

@@ -8,10 +8,8 @@ What stands in for what cannot run here, plainly:
   annotates the pod: the tests do the same, LSP first).
 - kubelet and scheduler: no container runs. Gateway pods are created bound to a Node object
   (``spec.nodeName``) and the test writes the status a kubelet reports (Running, podIPs).
-- kube-ovn-controller v1.14's start-up GC of port groups: ``gc_port_groups_v114`` deletes the
-  port groups exactly as ``gcSecurityGroup`` of v1.14.0 does (pkg/controller/gc.go): every port
-  group except the deny-all and default security-group ones and those with ``external_ids:np``,
-  whose ``external_ids:sg`` is not a SecurityGroup (there are none here), in one transaction.
+- kube-ovn-controller v1.14's start-up GC of port groups: ``gc_port_groups_v114``
+  (support.kube_ovn_controller).
 """
 from __future__ import annotations
 
@@ -87,17 +85,6 @@ def del_lsps(nb, switch, names):
     if uuids:
         nb.transact({"op": "mutate", "table": "Logical_Switch", "where": [["_uuid", "==", ["uuid", switch]]],
                      "mutations": [["ports", "delete", ["set", [["uuid", u] for u in uuids]]]]})
-
-
-def gc_port_groups_v114(nb) -> list:
-    """kube-ovn-controller v1.14.0 gcSecurityGroup at start-up (see the module docstring)."""
-    keep = {"ovn.sg.kubeovn_deny_all", "ovn.sg.kubeovn_default"}
-    doomed = [r for r in nb.select("Port_Group")
-              if r["name"] not in keep and not py_map(r["external_ids"]).get("np")]
-    if doomed:
-        nb.transact(*[{"op": "delete", "table": "Port_Group", "where": [["_uuid", "==", ["uuid", r["_uuid"][1]]]]}
-                      for r in doomed])
-    return [r["name"] for r in doomed]
 
 
 def members(nb, key) -> list | None:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import pytest
 from eda_world import (
-    NODES, add_lsp, add_lsps, converged, del_lsps, expected_rows, gc_port_groups_v114, members, nb_holds, port_group,
+    NODES, add_lsp, add_lsps, converged, del_lsps, expected_rows, members, nb_holds, port_group,
     veg, wait_for,
 )
+
+from support.kube_ovn_controller import gc_port_groups_v114
 
 pytestmark = [pytest.mark.kube, pytest.mark.ovsdb, pytest.mark.slow]
 

@@ -1,0 +1,59 @@
+"""The egress_gateway role next to kube-ovn-controller v1.14 (mode auto -> kube-ovn), through
+playbooks/deploy.yml against a real kube-apiserver and a real NB ovsdb-server.
+
+kube-ovn-controller is played by support.kube_ovn_controller (see its docstring): it builds the
+gateway Deployment with Kube-OVN's own image, writes the NB rows and the status; its start-up GC
+deletes the port group. The role must write none of that: it applies the object, shows Kube-OVN's
+status, and reports the GC'd port group as a deviation, writing it only when asked.
+"""
+from __future__ import annotations
+
+import pytest
+from kubernetes import client
+from test_egress_gateway import client_pods, manifest, playbook_vars
+
+from kube_helpers import recap, run_collection_playbook
+from support import nbworld
+from support.kube_ovn_controller import IMAGE, KubeOvnControllerStandIn
+
+pytestmark = [pytest.mark.kube, pytest.mark.ovsdb, pytest.mark.slow]
+
+
+def test_kube_ovn_runs_the_gateway_and_the_role_audits(kube_cluster, kube_namespace, kube_ovn_objects, kube_nodes,
+                                                        node_stand_in, nb_new):
+    ns = kube_namespace
+    ports = [f"client-1.{ns}", f"client-2.{ns}"]
+    nbworld.build(nb_new, pods=ports)
+    client_pods(kube_cluster, ns, ["client-1", "client-2"])
+    client.CoreV1Api(kube_cluster.api_client()).patch_namespace(ns, {"metadata": {"labels": {"vege-test": "true"}}})
+    key = f"{ns}/gateway1"
+    variables = playbook_vars(nb_new, ns, manifest(ns))
+    controller = KubeOvnControllerStandIn(kube_cluster, kube_nodes, ns, nb_new, pod_ports=ports).start()
+    try:
+        deploy = run_collection_playbook(kube_cluster, "deploy", **variables)
+        assert "kube-ovn-controller v1.14.0 is running" in deploy.stdout, deploy.stdout
+        assert "Say who runs the gateway (kube-ovn)" in deploy.stdout
+        assert not controller.errors, controller.errors
+        deployment = client.AppsV1Api(kube_cluster.api_client()).read_namespaced_deployment("gateway1", ns)
+        # Kube-OVN's Deployment, never rewritten with the role's image
+        assert {c.image for c in deployment.spec.template.spec.containers} == {IMAGE}
+        assert deployment.metadata.generation == 1
+        rows = nbworld.owned_rows(nb_new, key)
+        assert rows["Port_Group"][0][1] == ports and "Completed" in deploy.stdout  # Kube-OVN's rows and status
+        assert "(0 deviation(s))" in deploy.stdout and "rows are exactly the model's" in deploy.stdout
+
+        assert rows["Port_Group"][0][0] in controller.gc_port_groups()
+        after_gc = nbworld.full_dump(nb_new)
+        audited = run_collection_playbook(kube_cluster, "deploy", **variables)
+        assert recap(audited)["changed"] == 0, audited.stdout
+        assert "Report the audit of kube-ovn-controller's rows (1 deviation(s))" in audited.stdout, audited.stdout
+        assert "gcSecurityGroup" in audited.stdout and "egress_gateway_audit_repair=true" in audited.stdout
+        assert nbworld.full_dump(nb_new) == after_gc, "the audit wrote to the NB"
+
+        repaired = run_collection_playbook(kube_cluster, "deploy", **variables, egress_gateway_audit_repair=True)
+        assert recap(repaired)["changed"] > 0 and "repaired (egress_gateway_audit_repair)" in repaired.stdout
+        assert nbworld.owned_rows(nb_new, key) == rows
+        assert client.AppsV1Api(kube_cluster.api_client()).read_namespaced_deployment(
+            "gateway1", ns).metadata.generation == 1
+    finally:
+        controller.stop()
