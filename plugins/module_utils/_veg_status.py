@@ -18,6 +18,14 @@ except ImportError:  # reported by AnsibleK8SModule
     DynamicApiError = NotFoundError = None
 
 
+def with_observed_generation(status: dict, generation) -> dict:
+    """The status with ``observedGeneration`` on each condition that lacks it: the generation the
+    status is written for (Kube-OVN v1.14's CRD requires the field on every condition)."""
+    if not status.get("conditions") or generation is None:
+        return status
+    return {**status, "conditions": [{"observedGeneration": generation, **c} for c in status["conditions"]]}
+
+
 def write_status(module):
     """Merge-patch the given status fields when any differs; returns the whole status after."""
     params = module.params
@@ -31,7 +39,7 @@ def write_status(module):
             raise EgressGatewayError(f"VpcEgressGateway {namespace}/{name} not found", field="name",
                                      value=name) from None
         before = current.get("status") or {}
-        wanted = params["status"]
+        wanted = with_observed_generation(params["status"], current["metadata"].get("generation"))
         changed = any(before.get(key) != value for key, value in wanted.items())
         result = {"changed": changed, "status": before,
                   "diff": {"before": {k: before.get(k) for k in wanted}, "after": copy.deepcopy(wanted)}}

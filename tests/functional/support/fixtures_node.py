@@ -133,10 +133,10 @@ class KubeNodeWorld:
     def veg(self, name: str, namespace="default") -> dict:
         return self.custom().get_namespaced_custom_object("kubeovn.io", "v1", namespace, "vpc-egress-gateways", name)
 
-    def client_pod(self, name: str, namespace: str, switch: str) -> dict:
-        """A real pod on ``switch`` running the gateway image's ``sleep``; returns its netns and IP once Running."""
+    def client_pod(self, name: str, namespace: str, switch: str, labels=None) -> dict:
+        """A real pod on ``switch`` running the gateway image's ``sleep`` (see ``running``)."""
         self.core().create_namespaced_pod(namespace, {
-            "metadata": {"name": name, "labels": {"app": "client"},
+            "metadata": {"name": name, "labels": labels or {"app": "client"},
                          "annotations": {"ovn.kubernetes.io/logical_switch": switch}},
             "spec": {"terminationGracePeriodSeconds": 0, "containers": [{
                 "name": "client", "image": self.nodes.image, "imagePullPolicy": "IfNotPresent",
