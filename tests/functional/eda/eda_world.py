@@ -258,8 +258,13 @@ def running_world(kube_cluster, workdir, **rulebook_vars):
     nb.start_standalone()
     nb.uuids = build_nb(nb)
     api = Api(kube_cluster)
-    api.subnet(EXTERNAL_SUBNET, "172.17.0.0/16", provider=f"{EXTERNAL_SUBNET}.kube-system")
-    api.subnet("ovn-default", "10.16.0.0/16")
+    # other tests of the same cluster may have left ovn-default (kube.kube_ovn_objects): kept as found
+    existing = {s["metadata"]["name"] for s in api.custom.list_cluster_custom_object("kubeovn.io", "v1", "subnets")["items"]}
+    made = [name for name in (EXTERNAL_SUBNET, "ovn-default") if name not in existing]
+    if EXTERNAL_SUBNET in made:
+        api.subnet(EXTERNAL_SUBNET, "172.17.0.0/16", provider=f"{EXTERNAL_SUBNET}.kube-system")
+    if "ovn-default" in made:
+        api.subnet("ovn-default", "10.16.0.0/16")
     for node in NODES:
         kube.add_node(kube_cluster, node)
     rulebook = Rulebook(workdir, kube_cluster, nb.connection, **rulebook_vars).start()
@@ -270,5 +275,5 @@ def running_world(kube_cluster, workdir, **rulebook_vars):
         nb.stop()
         for node in NODES:
             api.core.delete_node(node)
-        for name in (EXTERNAL_SUBNET, "ovn-default"):
+        for name in made:
             api.custom.delete_cluster_custom_object("kubeovn.io", "v1", "subnets", name)

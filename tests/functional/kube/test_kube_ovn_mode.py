@@ -19,8 +19,8 @@ from support.kube_ovn_controller import IMAGE, KubeOvnControllerStandIn
 pytestmark = [pytest.mark.kube, pytest.mark.ovsdb, pytest.mark.slow]
 
 
-def test_kube_ovn_runs_the_gateway_and_the_role_audits(kube_cluster, kube_namespace, kube_ovn_objects, kube_nodes,
-                                                        node_stand_in, nb_new):
+def test_kube_ovn_runs_the_gateway_and_the_role_audits(
+        kube_cluster, kube_namespace, kube_ovn_objects, kube_nodes, node_stand_in, nb_new):
     ns = kube_namespace
     ports = [f"client-1.{ns}", f"client-2.{ns}"]
     nbworld.build(nb_new, pods=ports)

@@ -90,8 +90,7 @@ class KubeOvnControllerStandIn:
             **({"bfd_port": plan["bfd_port"]} if veg["spec"].get("bfd", {}).get("enabled") else {})})
         if written.get("failed"):
             raise RuntimeError(written["msg"])
-        self.custom.patch_namespaced_custom_object_status("kubeovn.io", "v1", self.namespace, "vpc-egress-gateways",
-                                                          name, {"status": {
+        status = {
             "ready": True, "phase": "Completed", "replicas": len(instances),
             "internalIPs": [ip for i in instances for ip in i["internal_ips"]],
             "externalIPs": [ip for i in instances for ip in i["external_ips"]],
@@ -99,7 +98,9 @@ class KubeOvnControllerStandIn:
                          "nodes": sorted({i["node"] for i in instances})},
             "conditions": [{"type": "Ready", "status": "True", "reason": "ReconcileSuccess",
                             "observedGeneration": veg["metadata"]["generation"],
-                            "lastTransitionTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}]}})
+                            "lastTransitionTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}]}
+        self.custom.patch_namespaced_custom_object_status("kubeovn.io", "v1", self.namespace, "vpc-egress-gateways",
+                                                          name, {"status": status})
         self._done.add(key)
 
     def gc_port_groups(self) -> list:
