@@ -2,7 +2,7 @@
 # Build the gateway image as an OCI archive (`make image`), with no container engine and no registry:
 #   layer 1  Debian bookworm root filesystem made by mmdebstrap (python3, iptables, iproute2, FRR,
 #            tini, procps; ulogd2 + ulogd2-json for the snat-log container) and a venv /opt/agent
-#            with ansible-core and pyroute2 (requirements.txt pins)
+#            with ansible-core, pyroute2 and netaddr (requirements.txt pins; the agent's address parser needs netaddr)
 #   layer 2  this collection, installed from its own `ansible-galaxy collection build` tarball
 # Each layer is cached in ${XDG_CACHE_HOME:-~/.cache}/kubeovn-egress-gateway/image/ by a key of its
 # inputs (layer 1: this script's package list and pins; layer 2: the tarball's file contents), so a
@@ -19,7 +19,7 @@ export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1735689600}  # 2025-01-01, fixed f
 suite=bookworm
 # the agent's system dependencies: NAT backend, routing tools, bfdd + vtysh, PID 1, pgrep (probes)
 packages=(python3 python3-venv iptables iproute2 frr tini procps ulogd2 ulogd2-json)  # ulogd2: the snat-log container
-pins=$(grep -E '^(ansible-core|pyroute2)==' requirements.txt | sort)
+pins=$(grep -E '^(ansible-core|pyroute2|netaddr)==' requirements.txt | sort)
 version=$(.venv/bin/python -c 'import yaml; print(yaml.safe_load(open("galaxy.yml"))["version"])')
 image=localhost/kubeovn-egress-gateway:$version
 cache=$KUBEOVN_EGRESS_CACHE/image
