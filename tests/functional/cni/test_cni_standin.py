@@ -2,7 +2,7 @@
 the way containerd calls a CNI plugin - CNI_* environment, network configuration on stdin - for a
 pod of a real kube-apiserver (Kube-OVN v1.14's own CRDs), on the real OVN data plane, with
 Debian's macvlan for net1 on the external network. A network namespace made by the test plays the
-pod sandbox (tests/functional/e2e_kube runs it under real kubelets)."""
+pod sandbox (tests/functional/e2e_kube runs gateway pods under real kubelets)."""
 from __future__ import annotations
 
 import json
