@@ -55,4 +55,3 @@ def test_status_and_workload_as_kube_ovn_e2e_checks(deployed):
     for pod in pods:
         assert all(c.state.terminated and c.state.terminated.exit_code == 0 for c in pod.status.init_container_statuses)
         assert all(c.ready for c in pod.status.container_statuses), pod.status.container_statuses
-

@@ -25,7 +25,7 @@ import time
 from support import kube
 from support.ansible import REPO, ansible_env
 from support.nbworld import owned_rows
-from support.ovsdb import SCHEMAS, NbDatabase, ovs_map, py_map, py_set
+from support.ovsdb import SCHEMAS, NbDatabase, ovs_map, py_set
 
 ROUTER = "ovn-cluster"
 SWITCH = "ovn-default"

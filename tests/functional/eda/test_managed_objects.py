@@ -87,8 +87,11 @@ def test_applied_edited_and_deleted_while_down(managed, kube_namespace):
     gateway = veg(ns, "obj", selectors=[{"podSelector": {"matchLabels": {"app": "o"}}}])
     api.gateway(gateway)
 
-    obj = wait_for(lambda: (lambda o: o if o.get("status", {}).get("phase") == "Completed" else None)(
-        api.get_gateway(ns, "obj")), "the object deployed (status phase Completed)")
+    def completed():
+        obj = api.get_gateway(ns, "obj")
+        return obj if obj.get("status", {}).get("phase") == "Completed" else None
+
+    obj = wait_for(completed, "the object deployed (status phase Completed)")
     assert FINALIZER in obj["metadata"]["finalizers"]
     assert deployment_exists(api, ns, "obj")
     instances = wait_for(lambda: instances_of(api, ns, "obj"), "the gateway's running pod")
