@@ -32,7 +32,7 @@ def test_kube_ovn_runs_the_gateway_and_the_role_audits(
     try:
         deploy = run_collection_playbook(kube_cluster, "deploy", **variables)
         assert "kube-ovn-controller v1.14.0 is running" in deploy.stdout, deploy.stdout
-        assert "Say who runs the gateway (kube-ovn)" in deploy.stdout
+        assert "Say who runs the gateway, mode kube-ovn" in deploy.stdout
         assert not controller.errors, controller.errors
         deployment = client.AppsV1Api(kube_cluster.api_client()).read_namespaced_deployment("gateway1", ns)
         # Kube-OVN's Deployment, never rewritten with the role's image
@@ -40,13 +40,13 @@ def test_kube_ovn_runs_the_gateway_and_the_role_audits(
         assert deployment.metadata.generation == 1
         rows = nbworld.owned_rows(nb_new, key)
         assert rows["Port_Group"][0][1] == ports and "Completed" in deploy.stdout  # Kube-OVN's rows and status
-        assert "(0 deviation(s))" in deploy.stdout and "rows are exactly the model's" in deploy.stdout
+        assert "rows, deviations 0]" in deploy.stdout and "rows are exactly the model's" in deploy.stdout
 
         assert rows["Port_Group"][0][0] in controller.gc_port_groups()
         after_gc = nbworld.full_dump(nb_new)
         audited = run_collection_playbook(kube_cluster, "deploy", **variables)
         assert recap(audited)["changed"] == 0, audited.stdout
-        assert "Report the audit of kube-ovn-controller's rows (1 deviation(s))" in audited.stdout, audited.stdout
+        assert "Report the audit of kube-ovn-controller's rows, deviations 1]" in audited.stdout, audited.stdout
         assert "gcSecurityGroup" in audited.stdout and "egress_gateway_audit_repair=true" in audited.stdout
         assert nbworld.full_dump(nb_new) == after_gc, "the audit wrote to the NB"
 
