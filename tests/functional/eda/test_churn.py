@@ -56,16 +56,18 @@ def test_500_pods_in_bursts_across_gateways_end_exact_and_leave_the_untouched_on
         for n, pod in enumerate(burst):
             labels[pod] = f"c{(start + n) % CHURNED}"
             api.pod(ns, pod, {"churn": labels[pod]})
-    for n, pod in enumerate(pods[::2]):          # every other pod moves to the next churned gateway
-        labels[pod] = f"c{(int(labels[pod][1:]) + 1) % CHURNED}"
-        api.relabel(ns, pod, {"churn": labels[pod]})
-        if n % 50 == 49:
-            deleted = pods[n - 49:n + 1:3]       # and a burst of deletions in between
-            for gone in deleted:
-                if gone in labels:
-                    api.delete_pod(ns, gone)
-                    del labels[gone]
-            del_lsps(nb, world["switch"], [f"{p}.{ns}" for p in deleted])
+    moving = pods[::2]                           # every other pod moves to the next churned gateway
+    for start in range(0, len(moving), 50):
+        for pod in moving[start:start + 50]:
+            labels[pod] = f"c{(int(labels[pod][1:]) + 1) % CHURNED}"
+            api.relabel(ns, pod, {"churn": labels[pod]})
+        # then a burst of deletions: every third pod of pods[start:start + 50], none of which a
+        # later burst relabels (those are pods[2 * (start + 50):])
+        deleted = pods[start:start + 50:3]
+        for pod in deleted:
+            api.delete_pod(ns, pod)
+            del labels[pod]
+        del_lsps(nb, world["switch"], [f"{p}.{ns}" for p in deleted])
 
     for name in gateways:
         converged(world, f"{ns}/{name}", want(name), f"gateway {name} after the churn")

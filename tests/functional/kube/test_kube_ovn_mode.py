@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import pytest
 from kubernetes import client
-from test_egress_gateway import client_pods, manifest, playbook_vars
 
-from kube_helpers import recap, run_collection_playbook
+from kube_helpers import client_pods, manifest, playbook_vars, recap, run_collection_playbook
 from support import nbworld
 from support.kube_ovn_controller import IMAGE, KubeOvnControllerStandIn
 
