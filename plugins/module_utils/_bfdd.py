@@ -127,8 +127,10 @@ def _prepare_dir(state, user, group):
     except KeyError as exc:
         raise EgressGatewayError(f"user/group {user}:{group} does not exist (Debian package frr creates frr:frr)",
                                  field="user", value=user) from exc
-    os.chown(state["dir"], uid, gid)
+    # mode first: once the directory is frr's, root without CAP_FOWNER (the gateway pod's bfdd
+    # container) may no longer change it
     os.chmod(state["dir"], 0o750)
+    os.chown(state["dir"], uid, gid)
 
 
 def write_config(state, text):

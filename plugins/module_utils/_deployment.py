@@ -168,12 +168,14 @@ def nad_of(provider: str) -> tuple[str, str]:
 def _route_annotations(gateway: Gateway, ctx: WorkloadContext) -> dict:
     internal_gw = _split_ips(ctx.internal_gateway)
     external_gw = _split_ips(ctx.external_gateway)
+    internal_cidrs = [ipaddress.ip_network(c, strict=False) for c in _split_ips(ctx.internal_cidr).values()]
     internal_routes = []
     for af, ip in sorted(_split_ips(ctx.bfd_ip).items()) if gateway.bfd.enabled else ():
-        # the VPC BFD port, so the gateway can hold BFD sessions with it
-        if af in internal_gw:
+        # the VPC BFD port, so the gateway can hold BFD sessions with it. On stock OVN the BFD
+        # port is the internal subnet's own router port: on-link, and "GW via GW" would make the
+        # agent's on-link check of the internal gateway fail.
+        if af in internal_gw and not any(ipaddress.ip_address(ip) in n for n in internal_cidrs):
             internal_routes.append({"dst": f"{ip}/{32 if af == 4 else 128}", "gw": internal_gw[af]})
-    internal_cidrs = [ipaddress.ip_network(c, strict=False) for c in _split_ips(ctx.internal_cidr).values()]
     for cidr in sorted(set(ctx.snat_cidrs) | set(ctx.forward_cidrs), key=lambda c: (_family(c), c)):
         network = ipaddress.ip_network(cidr, strict=False)
         # kube-ovn#6218/#6222: a source inside the internal subnet is reached on-link; a route to

@@ -1,24 +1,47 @@
 """End to end in Kubernetes mode on a real node: playbooks/deploy.yml builds the seed document's
-gateway1, the real kube-scheduler places its pods, the real kubelets start them from the gateway
-image (``make image``), the init container runs the agent with Kube-OVN's environment and the
-bfdd container passes its probes (support/fixtures_node.py: the OVN data plane, three nodes of
+gateways, the real kube-scheduler places their pods, the real kubelets start them from the
+gateway image (``make image``), the init container runs the agent with Kube-OVN's environment,
+the bfdd container passes its probes and answers OVN's BFD, and real client pods' flows show
+where their traffic leaves (support/fixtures_node.py: the OVN data plane, three nodes of
 containerd + kubelet, the CNI stand-in for Kube-OVN's CNI and Multus).
 
-The status checks are those of Kube-OVN's own e2e suite (test/e2e/vpc-egress-gateway/e2e_test.go
-at v1.14.0): status ready and phase Completed, as many internal and external IPs as replicas, the
-workload's name and nodes. Client pods' traffic through these gateways is not covered yet.
+The checks are those of Kube-OVN's own e2e suite (test/e2e/vpc-egress-gateway/e2e_test.go at
+v1.14.0): status ready and phase Completed, as many internal and external IPs as replicas, the
+workload's name and nodes, a SNAT client seen with a gateway's external IP, a forward client seen
+with its own IP and a gateway's internal IP as its second traceroute hop. And here also: the flows
+spread over every instance, an unselected pod takes the ordinary route (the node's 172.17.0.254),
+a gateway pod deleted and brought back, both bfdd killed, scale 2 -> 3 -> 1 and remove.
+
+The tests of this module run in order on one cluster: gateway1 (no BFD) first, removed, then
+gateway2 (BFD on the VPC's router port, stock OVN) with the same clients.
 """
 from __future__ import annotations
+
+import json
+import pathlib
+import time
 
 import pytest
 import yaml
 
-from support.dataplane import CLIENT_SWITCH
-from support.fixtures_node import NAD
+from support.ansible import run_playbook
+from support.dataplane import CLIENT_SWITCH, INTERNAL_SWITCH, NODE_EXTERNAL_IP, BFD_PORT, outage, run
+from support.fixtures_node import FORWARD_CIDR, FORWARD_SWITCH, NAD
 
 pytestmark = [pytest.mark.kube, pytest.mark.dataplane, pytest.mark.slow]
 
 REPLICAS = 2
+DATA = pathlib.Path(__file__).resolve().parents[1] / "support" / "data"
+BFD_PORT_PLAYBOOK = """\
+- name: The VPC's BFD port on its router port (stock OVN)
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  vars:
+    ansible_python_interpreter: "{{ ansible_playbook_python }}"
+  roles:
+    - role: kubeovn.egress_gateway.vpc_bfd_port
+"""
 
 
 def gateway1() -> dict:
@@ -30,18 +53,73 @@ def gateway1() -> dict:
                      "nodeSelector": [{"matchLabels": {"egress": "true"}}],
                      "selectors": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "default"}}}],
                      "policies": [{"snat": True, "subnets": [CLIENT_SWITCH]},
-                                  {"snat": False, "ipBlocks": ["10.18.0.0/16"]}]}}
+                                  {"snat": False, "ipBlocks": [FORWARD_CIDR]}]}}
+
+
+def gateway2() -> dict:
+    """The seed document's gateway2, verbatim (BFD 100 ms x 5, SNAT of 10.18.0.0/16)."""
+    return yaml.safe_load((DATA / "gateway2.yaml").read_text())
 
 
 @pytest.fixture(scope="module")
-def deployed(kube_node_world):
+def clients(kube_node_world):
+    """Client pods, started before the gateways (the playbook selects the pods that exist)."""
     world = kube_node_world
-    run = world.playbook("deploy", check=False, egress_gateway_manifest=yaml.safe_dump(gateway1()),
-                         **world.external_network_vars())
-    assert run.returncode == 0, run.stdout[-6000:]
+    made = {
+        "snat": world.client_pod("snat-client", "other", CLIENT_SWITCH),        # subnet1: SNAT policy
+        "selected": world.client_pod("ns-client", "default", INTERNAL_SWITCH),  # default namespace: selectors
+        "forward": world.client_pod("fwd-client", "other", FORWARD_SWITCH),     # 10.18.0.0/16: gateway1 forwards
+        "other": world.client_pod("plain-client", "other", INTERNAL_SWITCH),    # nothing selects it
+    }
+    return {k: world.running(v) for k, v in made.items()}
+
+
+@pytest.fixture(scope="module")
+def deployed(kube_node_world, clients):
+    world = kube_node_world
+    run_ = world.playbook("deploy", check=False, egress_gateway_manifest=yaml.safe_dump(gateway1()),
+                          **world.external_network_vars())
+    assert run_.returncode == 0, run_.stdout[-6000:]
     return world
 
 
+def deploy(world, gateway: dict, **variables):
+    result = world.playbook("deploy", check=False, egress_gateway_manifest=yaml.safe_dump(gateway),
+                            **world.external_network_vars(), **variables)
+    assert result.returncode == 0, result.stdout[-6000:]
+    return result
+
+
+def sources(world, client: dict, count=32) -> set:
+    return set(world.dp.tcp_sources(client["netns"], count))
+
+
+def wait_sources(world, client: dict, wanted: set, timeout=60) -> set:
+    """Flows until they leave exactly through ``wanted`` (BFD state changes take a moment)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        seen = sources(world, client)
+        if seen == wanted or time.monotonic() > deadline:
+            return seen
+        time.sleep(1)
+
+
+def nb_rows_of(world, name: str) -> dict:
+    """The NB rows that carry the gateway's external id, by table."""
+    key = f"external_ids:vpc-egress-gateway=default/{name}"
+    return {table: world.dp.nbctl("--bare", "--columns=_uuid", "find", table, key).split()
+            for table in ("Logical_Router_Policy", "Port_Group", "Address_Set", "BFD", "Logical_Router_Static_Route")}
+
+
+def wait_gone(world, name: str, timeout=120):
+    deadline = time.monotonic() + timeout
+    while world.gateway_pods(name) or world.core().list_namespaced_pod(
+            "default", label_selector=f"ovn.kubernetes.io/vpc-egress-gateway={name}").items:
+        assert time.monotonic() < deadline, f"pods of {name} still there after {timeout}s"
+        time.sleep(1)
+
+
+# ---- gateway1: selectors, a SNAT subnet, forward ipBlocks, no BFD ---------------------------
 def test_status_and_workload_as_kube_ovn_e2e_checks(deployed):
     world = deployed
     status = world.veg("gateway1")["status"]
@@ -51,7 +129,149 @@ def test_status_and_workload_as_kube_ovn_e2e_checks(deployed):
     assert len(pods) == REPLICAS and all(p.status.phase == "Running" for p in pods)
     assert status["workload"]["name"] == "gateway1"
     assert sorted(status["workload"]["nodes"]) == sorted(p.spec.node_name for p in pods)
-    # each pod ran the agent in its init container and its bfdd container passed its probes
+    # each pod ran the agent in its init container and its gateway container is ready
     for pod in pods:
         assert all(c.state.terminated and c.state.terminated.exit_code == 0 for c in pod.status.init_container_statuses)
         assert all(c.ready for c in pod.status.container_statuses), pod.status.container_statuses
+
+
+def test_traffic_leaves_where_the_policies_say(deployed, clients):
+    world = deployed
+    status = world.veg("gateway1")["status"]
+    external, internal = set(status["externalIPs"]), set(status["internalIPs"])
+    assert sources(world, clients["snat"]) == external       # SNAT'd, spread by ECMP over both
+    assert sources(world, clients["selected"]) == external
+    assert sources(world, clients["other"]) == {NODE_EXTERNAL_IP}
+    # forward: as Kube-OVN's e2e does, the server routes the client back over the gateways
+    hops = " ".join(f"nexthop via {ip} dev br0" for ip in sorted(external))
+    run("sh", "-c", f"ip route add {clients['forward']['ip']} {hops}", netns=world.dp.ext_ns)
+    try:
+        assert sources(world, clients["forward"]) == {clients["forward"]["ip"]}
+        assert world.dp.hop(clients["forward"]["netns"], 2) in internal
+    finally:
+        run("ip", "route", "del", clients["forward"]["ip"], netns=world.dp.ext_ns)
+
+
+def test_remove_leaves_no_pod_no_row_and_the_ordinary_route(deployed, clients):
+    world = deployed
+    result = world.playbook("remove", check=False, egress_gateway_manifest=yaml.safe_dump(gateway1()))
+    assert result.returncode == 0, result.stdout[-6000:]
+    wait_gone(world, "gateway1")
+    assert not any(nb_rows_of(world, "gateway1").values()), nb_rows_of(world, "gateway1")
+    assert sources(world, clients["snat"], 8) == {NODE_EXTERNAL_IP}
+    assert sources(world, clients["selected"], 8) == {NODE_EXTERNAL_IP}
+
+
+# ---- gateway2: BFD from the VPC's router port --------------------------------------------
+@pytest.fixture(scope="module")
+def with_bfd(kube_node_world, clients, tmp_path_factory):
+    world = kube_node_world
+    playbook = tmp_path_factory.mktemp("bfd") / "bfd_port.yml"
+    playbook.write_text(BFD_PORT_PLAYBOOK)
+    # the harness's three nodes share one OVN chassis: the port's HA group takes the first node
+    run_playbook(playbook, env=world.env(), check=True, extra_vars={
+        "vpc_bfd_port_nb_connection": world.dp.nb_remote, "vpc_bfd_port_layout": "router_port",
+        "vpc_bfd_port_name": BFD_PORT, "vpc_bfd_port_max_nodes": 1})
+    deploy(world, gateway2(), egress_gateway_bfd_port=BFD_PORT)
+    return world
+
+
+def gateway2_ips(world) -> tuple[set, set]:
+    status = world.veg("gateway2")["status"]
+    return set(status["internalIPs"]), set(status["externalIPs"])
+
+
+def test_bfd_sessions_up_and_traffic_snatted(with_bfd, clients):
+    world = with_bfd
+    internal, external = gateway2_ips(world)
+    assert world.veg("gateway2")["status"]["ready"] is True
+    world.dp.wait_bfd({ip: "up" for ip in internal}, timeout=60)
+    for pod in world.gateway_pods("gateway2"):
+        bfdd = [c for c in pod.status.container_statuses if c.name == "bfdd"]
+        assert bfdd and bfdd[0].ready and bfdd[0].restart_count == 0, bfdd
+    assert wait_sources(world, clients["forward"], external) == external
+    assert sources(world, clients["snat"], 8) == {NODE_EXTERNAL_IP}   # gateway2 selects 10.18.0.0/16 only
+
+
+def test_gateway_pod_deleted_traffic_moves_then_comes_back(with_bfd, clients):
+    world = with_bfd
+    internal, external = gateway2_ips(world)
+    victim = world.gateway_pods("gateway2")[0]
+    victim_ip = victim.status.pod_ip
+    leaked = world.dp.leaked_packets(FORWARD_CIDR)
+    probe = world.dp.probe(clients["forward"]["netns"], seconds=20, interval=0.02)
+    time.sleep(2)
+    world.core().delete_namespaced_pod(victim.metadata.name, "default", grace_period_seconds=0)
+    timeline = json.loads(probe.communicate(timeout=60)[0])
+    answered = [source for _seq, _sent, replied, source in timeline["probes"] if replied is not None]
+    assert set(answered) <= external and answered[-1] in external     # SNAT'd throughout, never leaked
+    gap = outage(timeline, after=2.0)
+    print(f"pod {victim.metadata.name} deleted: {gap['lost']} probes lost over {gap['window']} s")
+    # the Deployment brings the instance back with the same addresses (Kube-OVN's IP reservation)
+    deadline = time.monotonic() + 180
+    while True:
+        pods = [p for p in world.gateway_pods("gateway2") if p.status.phase == "Running"
+                and all(c.ready for c in p.status.container_statuses or [])]
+        if len(pods) == REPLICAS and victim.metadata.name not in {p.metadata.name for p in pods}:
+            break
+        assert time.monotonic() < deadline, [(p.metadata.name, p.status.phase) for p in world.gateway_pods("gateway2")]
+        time.sleep(1)
+    assert {p.status.pod_ip for p in pods} == internal and victim_ip in internal
+    world.dp.wait_bfd({ip: "up" for ip in internal}, timeout=60)
+    assert wait_sources(world, clients["forward"], external) == external
+    assert world.dp.leaked_packets(FORWARD_CIDR) == leaked
+
+
+def bfdd_pids(world, name: str) -> list[int]:
+    """The bfdd processes of the gateway's pods (each in its pod's network namespace)."""
+    pids = []
+    for pod in world.gateway_pods(name):
+        netns = world.nodes.pod_netns("default", pod.metadata.name)
+        for pid in run("ip", "netns", "pids", netns).split():
+            comm = pathlib.Path(f"/proc/{pid}/comm")
+            if comm.exists() and comm.read_text().strip() == "bfdd":
+                pids.append(int(pid))
+    return pids
+
+
+def test_every_bfdd_killed_traffic_never_leaks(with_bfd, clients):
+    world = with_bfd
+    internal, external = gateway2_ips(world)
+    leaked = world.dp.leaked_packets(FORWARD_CIDR)
+    pids = bfdd_pids(world, "gateway2")
+    assert len(pids) == REPLICAS, pids
+    for pid in pids:
+        run("kill", "-9", pid)
+    time.sleep(3)
+    # links and forwarding stay up: the flows either die at the 29090 drop or, while OVN's BFD
+    # is silent (docs/bfd.md), still reach an instance; never the ordinary route
+    assert NODE_EXTERNAL_IP not in sources(world, clients["forward"], 8)
+    assert world.dp.leaked_packets(FORWARD_CIDR) == leaked
+    # the liveness probe restarts bfdd, the sessions come back and so does the traffic
+    world.dp.wait_bfd({ip: "up" for ip in internal}, timeout=180)
+    assert wait_sources(world, clients["forward"], external) == external
+    assert world.dp.leaked_packets(FORWARD_CIDR) == leaked
+
+
+@pytest.mark.parametrize("replicas", [3, 1])
+def test_scale(with_bfd, clients, replicas):
+    world = with_bfd
+    result = world.playbook("scale", check=False, egress_gateway_manifest=yaml.safe_dump(gateway2()),
+                            egress_gateway_replicas=replicas, egress_gateway_bfd_port=BFD_PORT,
+                            **world.external_network_vars())
+    assert result.returncode == 0, result.stdout[-6000:]
+    status = world.veg("gateway2")["status"]
+    internal, external = set(status["internalIPs"]), set(status["externalIPs"])
+    assert len(internal) == len(external) == replicas and len(world.gateway_pods("gateway2")) == replicas
+    assert set(world.dp.bfd_status()) == internal
+    world.dp.wait_bfd({ip: "up" for ip in internal}, timeout=60)
+    assert wait_sources(world, clients["forward"], external) == external
+
+
+def test_remove_gateway2(with_bfd, clients):
+    world = with_bfd
+    result = world.playbook("remove", check=False, egress_gateway_manifest=yaml.safe_dump(gateway2()))
+    assert result.returncode == 0, result.stdout[-6000:]
+    wait_gone(world, "gateway2")
+    assert not any(nb_rows_of(world, "gateway2").values()), nb_rows_of(world, "gateway2")
+    assert sources(world, clients["forward"], 8) == {NODE_EXTERNAL_IP}

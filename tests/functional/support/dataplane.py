@@ -24,6 +24,7 @@ Run as a script, this file is also the traffic tool used inside namespaces:
     python dataplane.py serve TCP_PORT UDP_PORT           (ext host: tells each peer its address)
     python dataplane.py connect HOST PORT COUNT           (TCP flows from distinct source ports)
     python dataplane.py probe HOST PORT INTERVAL SECONDS  (UDP echo probes, JSON timeline)
+    python dataplane.py hop HOST TTL                      (the router at that TTL, as traceroute shows it)
 and the harness's own lifecycle outside Python (molecule):
     python dataplane.py up STATE.json      (client c1, bare gateway g1; state saved to STATE.json)
     python dataplane.py down STATE.json    (stops what `up` started)
@@ -58,6 +59,7 @@ CLIENT_CIDR = "10.17.0.0/16"
 CLIENT_GW = "10.17.0.1"
 JOIN_SWITCH = "join"
 JOIN_GW = "100.64.0.1"
+JOIN_CIDR = "100.64.0.0/16"
 NODE_JOIN_IP = "100.64.0.2"
 EXTERNAL_CIDR = "172.17.0.0/16"
 EXTERNAL_GW = "172.17.0.1"
@@ -186,7 +188,7 @@ class Dataplane(processes.Harness):
         nb = self.nbctl
         nb("lr-add", ROUTER)
         for switch, gw, cidr in ((INTERNAL_SWITCH, INTERNAL_GW, INTERNAL_CIDR), (CLIENT_SWITCH, CLIENT_GW, CLIENT_CIDR),
-                                 (JOIN_SWITCH, JOIN_GW, "100.64.0.0/16")):
+                                 (JOIN_SWITCH, JOIN_GW, JOIN_CIDR)):
             self.add_switch(switch, gw, cidr)
         # Stock OVN sends BFD only from a router port bound to a chassis.
         nb("ha-chassis-group-add", HA_GROUP)
@@ -403,6 +405,10 @@ class Dataplane(processes.Harness):
         out = run(sys.executable, THIS, "connect", host, self.tcp_port, count, netns=netns, timeout=timeout)
         return json.loads(out)
 
+    def hop(self, netns: str, ttl: int, host=EXTERNAL_GW) -> str:
+        """The router that answers a datagram from ``netns`` with TTL ``ttl`` (a traceroute hop)."""
+        return run(sys.executable, THIS, "hop", host, ttl, netns=netns, timeout=30).strip()
+
     def probe(self, netns: str, seconds: float, interval=0.01, host=EXTERNAL_GW) -> subprocess.Popen:
         """Start UDP echo probes in the background; .communicate() gives a JSON timeline."""
         return subprocess.Popen(["ip", "netns", "exec", netns, sys.executable, str(THIS), "probe", host,
@@ -516,6 +522,31 @@ def _connect(host: str, port: int, count: int) -> list[str]:
     return seen
 
 
+def _hop(host: str, ttl: int, tries=3) -> str:
+    """What ``traceroute -n -f TTL -m TTL HOST`` prints as the hop: the source of the ICMP time
+    exceeded that a UDP datagram sent with that TTL draws ("" when none came)."""
+    icmp = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    icmp.settimeout(1.0)
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, ttl)
+    udp.bind(("0.0.0.0", 0))
+    our_port = udp.getsockname()[1]
+    for attempt in range(tries):
+        udp.sendto(b"hop", (host, 33434 + attempt))
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:
+            try:
+                packet, (source, _port) = icmp.recvfrom(2048)
+            except socket.timeout:
+                break
+            header = (packet[0] & 0x0F) * 4
+            inner = packet[header + 8:]             # the datagram the ICMP quotes
+            inner_udp = inner[(inner[0] & 0x0F) * 4:] if inner else b""
+            if packet[header] == 11 and len(inner_udp) >= 2 and int.from_bytes(inner_udp[:2], "big") == our_port:
+                return source
+    return ""
+
+
 def _probe(host: str, port: int, interval: float, seconds: float) -> dict:
     """Send a numbered UDP probe every `interval`; record (send time, reply time, replier's view of our
     source) for each. One 5-tuple, so OVN's ECMP keeps it on one gateway while that one lives."""
@@ -587,6 +618,8 @@ if __name__ == "__main__":
         _serve(int(sys.argv[2]), int(sys.argv[3]))
     elif verb == "connect":
         print(json.dumps(_connect(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))))
+    elif verb == "hop":
+        print(_hop(sys.argv[2], int(sys.argv[3])))
     elif verb == "up":
         harness = Dataplane().start()
         try:

@@ -6,7 +6,7 @@
 NetworkAttachmentDefinition CRD (Multus' is not in that file), three real nodes (containerd +
 kubelet each, one kube-scheduler: support/node.py) networked by the CNI stand-in, and the
 objects Kube-OVN's controller would keep: the Vpc ``ovn-cluster`` (router ``lr0`` of the data
-plane) and the Subnets of its logical switches. Gateway pods are scheduled by the real scheduler,
+plane), the Subnets of its logical switches and their 31000 "allow" router policies. Gateway pods are scheduled by the real scheduler,
 started by the real kubelets and run the gateway image (``make image``).
 """
 from __future__ import annotations
@@ -22,7 +22,8 @@ import yaml
 from support import kube
 from support.ansible import REPO, run_playbook
 from support.dataplane import (CLIENT_CIDR, CLIENT_GW, CLIENT_SWITCH, CHASSIS, EXTERNAL_CIDR, EXTERNAL_GW,
-                               INTERNAL_CIDR, INTERNAL_GW, INTERNAL_SWITCH, NODE_EXTERNAL_IP, ROUTER, Dataplane)
+                               INTERNAL_CIDR, INTERNAL_GW, INTERNAL_SWITCH, JOIN_CIDR, JOIN_SWITCH, NODE_EXTERNAL_IP,
+                               ROUTER, Dataplane)
 from support.node import Nodes
 
 UPSTREAM_CRDS = REPO.parent / "shared" / "reference" / "upstream" / "kube-ovn-v1.14.0-crd.yaml"
@@ -83,6 +84,13 @@ class KubeNodeWorld:
                 "apiVersion": "kubeovn.io/v1", "kind": "Subnet", "metadata": {"name": name},
                 "spec": {"protocol": "IPv4", "provider": "ovn", "cidrBlock": cidr, "gateway": gateway, "vpc": VPC,
                          "excludeIps": [gateway]}})
+        for name, cidr in ((INTERNAL_SWITCH, INTERNAL_CIDR), (CLIENT_SWITCH, CLIENT_CIDR),
+                           (FORWARD_SWITCH, FORWARD_CIDR), (JOIN_SWITCH, JOIN_CIDR)):
+            # Kube-OVN's controller gives every Subnet of a VPC a 31000 "allow" policy
+            # (addCommonRoutesForSubnet): traffic inside the VPC never takes a gateway's reroute
+            self.dp.nbctl("--", "--id=@p", "create", "Logical_Router_Policy", "priority=31000",
+                          f'match="ip4.dst == {cidr}"', "action=allow", "external_ids:vendor=kube-ovn",
+                          f"external_ids:subnet={name}", "--", "add", "Logical_Router", ROUTER, "policies", "@p")
         core = client.CoreV1Api(self.cluster.api_client())
         # API 1.20 does not set this label itself yet (1.21+ does); the seed's selector uses it
         for namespace in ("default", "other"):
