@@ -152,14 +152,19 @@ def test_traffic_leaves_where_the_policies_say(deployed, clients):
         run("ip", "route", "del", clients["forward"]["ip"], netns=world.dp.ext_ns)
 
 
-def test_remove_leaves_no_pod_no_row_and_the_ordinary_route(deployed, clients):
-    world = deployed
-    result = world.playbook("remove", check=False, egress_gateway_manifest=yaml.safe_dump(gateway1()))
+def remove(world, gateway: dict, *former_clients):
+    """playbooks/remove.yml: no pod, no NB row, and the clients take the ordinary route again."""
+    name = gateway["metadata"]["name"]
+    result = world.playbook("remove", check=False, egress_gateway_manifest=yaml.safe_dump(gateway))
     assert result.returncode == 0, result.stdout[-6000:]
-    wait_gone(world, "gateway1")
-    assert not any(nb_rows_of(world, "gateway1").values()), nb_rows_of(world, "gateway1")
-    assert sources(world, clients["snat"], 8) == {NODE_EXTERNAL_IP}
-    assert sources(world, clients["selected"], 8) == {NODE_EXTERNAL_IP}
+    wait_gone(world, name)
+    assert not any(nb_rows_of(world, name).values()), nb_rows_of(world, name)
+    for client in former_clients:
+        assert sources(world, client, 8) == {NODE_EXTERNAL_IP}, client
+
+
+def test_remove_leaves_no_pod_no_row_and_the_ordinary_route(deployed, clients):
+    remove(deployed, gateway1(), clients["snat"], clients["selected"])
 
 
 # ---- gateway2: BFD from the VPC's router port --------------------------------------------
@@ -269,9 +274,4 @@ def test_scale(with_bfd, clients, replicas):
 
 
 def test_remove_gateway2(with_bfd, clients):
-    world = with_bfd
-    result = world.playbook("remove", check=False, egress_gateway_manifest=yaml.safe_dump(gateway2()))
-    assert result.returncode == 0, result.stdout[-6000:]
-    wait_gone(world, "gateway2")
-    assert not any(nb_rows_of(world, "gateway2").values()), nb_rows_of(world, "gateway2")
-    assert sources(world, clients["forward"], 8) == {NODE_EXTERNAL_IP}
+    remove(with_bfd, gateway2(), clients["forward"])
