@@ -74,20 +74,17 @@ def clients(kube_node_world):
     return {k: world.running(v) for k, v in made.items()}
 
 
-@pytest.fixture(scope="module")
-def deployed(kube_node_world, clients):
-    world = kube_node_world
-    run_ = world.playbook("deploy", check=False, egress_gateway_manifest=yaml.safe_dump(gateway1()),
-                          **world.external_network_vars())
-    assert run_.returncode == 0, run_.stdout[-6000:]
-    return world
-
-
 def deploy(world, gateway: dict, **variables):
     result = world.playbook("deploy", check=False, egress_gateway_manifest=yaml.safe_dump(gateway),
                             **world.external_network_vars(), **variables)
     assert result.returncode == 0, result.stdout[-6000:]
     return result
+
+
+@pytest.fixture(scope="module")
+def deployed(kube_node_world, clients):
+    deploy(kube_node_world, gateway1())
+    return kube_node_world
 
 
 def sources(world, client: dict, count=32) -> set:
