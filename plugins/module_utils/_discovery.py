@@ -158,6 +158,31 @@ def check_ip_pools(gateway: Gateway, vpc: dict | None, ip_pools: list) -> None:
                  f"{subnet!r}")
 
 
+def with_planned_subnets(subnets: list, planned: list | None) -> list:
+    """The Subnets as they are once the role has written ``planned`` (the external network's
+    Subnet, written before the workload): a planned one's non-empty spec fields over the read
+    one of its name, or added when the cluster has none of that name."""
+    by_name = {s["metadata"]["name"]: s for s in subnets}
+    for subnet in planned or []:
+        name = subnet["metadata"]["name"]
+        spec = {k: v for k, v in (subnet.get("spec") or {}).items() if v not in ("", None, [])}
+        found = by_name.get(name) or {"metadata": {"name": name}}
+        by_name[name] = {**found, "spec": {**(found.get("spec") or {}), **spec}}
+    return list(by_name.values())
+
+
+def _external_provider(gateway: Gateway, external: dict) -> str:
+    """The external Subnet's provider, which must be a Multus NetworkAttachmentDefinition's."""
+    value = external.get("provider", "")
+    try:
+        nad_of(value)
+    except EgressGatewayError:
+        fail("spec.externalSubnet", gateway.external_subnet,
+             f"Subnet's spec.provider is {shown(value)}, not <nad name>.<nad namespace> of a Multus "
+             "NetworkAttachmentDefinition (an external subnet is a macvlan or ipvlan network)")
+    return value
+
+
 def workload_plan(gateway: Gateway, vpc: dict | None, subnets: list, image: str, owner_uid: str = "",
                   runtime: str = "agent", snat_log: dict | None = None) -> dict:
     """Everything the role needs from the cluster's Vpc and Subnets: the Deployment, the router,
@@ -176,7 +201,7 @@ def workload_plan(gateway: Gateway, vpc: dict | None, subnets: list, image: str,
     ctx = WorkloadContext(
         image=gateway.image or image, internal_subnet=internal_name,
         internal_gateway=internal.get("gateway", ""), internal_cidr=internal.get("cidrBlock", ""),
-        external_provider=external.get("provider", ""),
+        external_provider=_external_provider(gateway, external),
         external_gateway=external.get("gateway", ""), bfd_ip=bfd_ip, snat_cidrs=tuple(snat),
         forward_cidrs=tuple(forward), owner_uid=owner_uid, runtime=runtime,
         snat_log=() if snat_log is None else tuple(record_options(snat_log, prefix="snat_log.")),

@@ -97,6 +97,19 @@ def mistakes(namespace):
             "provider": f"eth1.{namespace}", "cidr_block": "172.17.0.0/16",
             "exclude_ips": ["172.17.0.9..172.17.0.2"]}},
          "egress_gateway_external_subnet.exclude_ips[0]: the range's first address is after its last"),
+        # the cluster's objects (not the manifest): checked against the Vpc and Subnets read, before
+        # the external network or the VpcEgressGateway is written
+        ("deploy", {}, {"egress_gateway_manifest": yaml.safe_dump(gateway(namespace, internalSubnet="no-such-subnet"))},
+         "spec.internalSubnet: Subnet 'no-such-subnet' not found"),
+        ("deploy", {}, {"egress_gateway_manifest": yaml.safe_dump(gateway(namespace, externalSubnet="no-such-subnet")),
+                        "egress_gateway_external_subnet": {}},
+         "spec.externalSubnet: Subnet 'no-such-subnet' not found"),
+        ("deploy", {}, {"egress_gateway_manifest": yaml.safe_dump(
+            gateway(namespace, policies=[{"snat": True, "subnets": ["no-such-subnet"]}]))},
+         "spec.policies[0].subnets[0]: Subnet 'no-such-subnet' not found"),
+        ("deploy", {}, {"egress_gateway_manifest": yaml.safe_dump(gateway(namespace, externalSubnet="subnet1")),
+                        "egress_gateway_external_subnet": {}},
+         "spec.externalSubnet: Subnet's spec.provider is 'ovn', not <nad name>.<nad namespace>"),
         ("scale", {}, {"egress_gateway_manifest": good}, "egress_gateway_replicas: is required"),
         ("scale", {}, {"egress_gateway_manifest": good, "egress_gateway_replicas": 11},
          "egress_gateway_replicas: must be between 0 and 10 (got 11)"),

@@ -251,7 +251,7 @@ def test_status_and_table():
 # --- selectors, subnets, VPC, NB service, BFD port chassis ------------------------------------
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._discovery import (  # noqa: E402
-    nb_connection_from_service, pod_ports, policy_subnet_cidrs, workload_plan,
+    nb_connection_from_service, pod_ports, policy_subnet_cidrs, with_planned_subnets, workload_plan,
 )
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._gateway_status import merge_conditions  # noqa: E402
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._vpc_bfd_port import bfd_port_chassis, bfd_port_networks  # noqa: E402
@@ -324,6 +324,28 @@ def test_workload_plan_reads_vpc_and_subnets():
     assert plain["router"] == "ovn-cluster" and plain["bfd_ip"] == ""
     with pytest.raises(EgressGatewayError, match="spec.externalSubnet: Subnet 'nope' not found"):
         workload_plan(parse_gateway(with_spec(externalSubnet="nope")), vpc, SUBNETS, "image:1")
+
+
+def test_external_subnet_must_be_a_multus_network():
+    with pytest.raises(EgressGatewayError, match=r"^spec.externalSubnet: Subnet's spec.provider is 'ovn', not <nad name>"
+                                                 r".<nad namespace> .* \(got 'subnet1'\)$") as caught:
+        workload_plan(parse_gateway(with_spec(externalSubnet="subnet1", internalSubnet="ovn-default")), None,
+                      [{**s, "spec": {**s["spec"], "provider": "ovn"}} for s in SUBNETS], "image:1")
+    assert caught.value.field == "spec.externalSubnet" and caught.value.value == "subnet1"
+
+
+def test_planned_subnets_stand_in_for_the_ones_the_role_writes():
+    planned = [{"metadata": {"name": "macvlan2"}, "spec": {"provider": "eth2.default", "cidrBlock": "172.18.0.0/16",
+                                                           "gateway": ""}},
+               {"metadata": {"name": "ovn-default"}, "spec": {"gateway": "10.16.0.254", "cidrBlock": ""}}]
+    merged = {s["metadata"]["name"]: s["spec"] for s in with_planned_subnets(SUBNETS, planned)}
+    assert merged["macvlan2"] == {"provider": "eth2.default", "cidrBlock": "172.18.0.0/16"}
+    assert merged["ovn-default"] == {"cidrBlock": "10.16.0.0/16", "gateway": "10.16.0.254"}
+    assert merged["subnet1"] == SUBNETS[1]["spec"] and len(merged) == len(SUBNETS) + 1
+    plan = workload_plan(parse_gateway(with_spec(externalSubnet="macvlan2", internalSubnet="ovn-default")), None,
+                         with_planned_subnets(SUBNETS, planned), "image:1")
+    assert plan["nad"] == "default/eth2"
+    assert with_planned_subnets(SUBNETS, None) == SUBNETS
 
 
 def test_merge_conditions_keeps_transition_time():
