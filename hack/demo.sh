@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# `make demo`: a one-machine OVN 25.03, a 2-instance egress gateway with BFD deployed by
-# playbooks/standalone.yml, its traffic, one instance failed, then everything removed.
-# Needs root (network namespaces). Cleans up on failure and Ctrl-C. See hack/demo.py.
+# `make demo` (kubernetes, the default) and `make demo-standalone` (standalone): see hack/demo.py.
+# First makes what the demo needs (cached after the first run) and says how long that took.
+# Needs root (network namespaces, kubelets). Cleans up on failure and Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source hack/env.sh
+mode=${1:-kubernetes}
 if [ "$(id -u)" != 0 ]; then
-  echo "make demo needs root (it creates network namespaces)" >&2
+  echo "make demo needs root (it creates network namespaces and runs kubelets)" >&2
   exit 1
 fi
-exec .venv/bin/python hack/demo.py "$@"
+needs=(install)
+[ "$mode" = standalone ] || needs+=(install-kube image)
+started=$SECONDS
+make --no-print-directory "${needs[@]}"
+echo "what the demo needs (make ${needs[*]}): ready in $((SECONDS - started)) s"
+source hack/env.sh
+exec .venv/bin/python hack/demo.py "$mode"

@@ -24,7 +24,7 @@ import time
 import pytest
 import yaml
 
-from support.ansible import run_playbook
+from support.ansible import REPO, run_playbook
 from support.dataplane import CLIENT_SWITCH, INTERNAL_SWITCH, NODE_EXTERNAL_IP, BFD_PORT, outage, run
 from support.fixtures_node import FORWARD_CIDR, FORWARD_SWITCH, NAD
 
@@ -32,16 +32,6 @@ pytestmark = [pytest.mark.kube, pytest.mark.dataplane, pytest.mark.slow]
 
 REPLICAS = 2
 DATA = pathlib.Path(__file__).resolve().parents[1] / "support" / "data"
-BFD_PORT_PLAYBOOK = """\
-- name: The VPC's BFD port on its router port (stock OVN)
-  hosts: localhost
-  connection: local
-  gather_facts: false
-  vars:
-    ansible_python_interpreter: "{{ ansible_playbook_python }}"
-  roles:
-    - role: kubeovn.egress_gateway.vpc_bfd_port
-"""
 
 
 def gateway1() -> dict:
@@ -166,12 +156,11 @@ def test_remove_leaves_no_pod_no_row_and_the_ordinary_route(deployed, clients):
 
 # ---- gateway2: BFD from the VPC's router port --------------------------------------------
 @pytest.fixture(scope="module")
-def with_bfd(kube_node_world, clients, tmp_path_factory):
+def with_bfd(kube_node_world, clients):
     world = kube_node_world
-    playbook = tmp_path_factory.mktemp("bfd") / "bfd_port.yml"
-    playbook.write_text(BFD_PORT_PLAYBOOK)
-    # the harness's three nodes share one OVN chassis: the port's HA group takes the first node
-    run_playbook(playbook, env=world.env(), check=True, extra_vars={
+    # playbooks/bfd_port.yml; the harness's three nodes share one OVN chassis: the port's HA
+    # group takes the first node
+    run_playbook(REPO / "playbooks" / "bfd_port.yml", env=world.env(), check=True, extra_vars={
         "vpc_bfd_port_nb_connection": world.dp.nb_remote, "vpc_bfd_port_layout": "router_port",
         "vpc_bfd_port_name": BFD_PORT, "vpc_bfd_port_max_nodes": 1})
     deploy(world, gateway2(), egress_gateway_bfd_port=BFD_PORT)

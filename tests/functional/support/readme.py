@@ -1,7 +1,8 @@
 """The commands a README prints, as a user would copy them, and the files it shows beside them.
 
 Generic over README.md and roles/*/README.md: a command is a line of a fenced block (any
-language but yaml/json) or an inline code span that starts with ``ansible-playbook``, with
+language but yaml/json) or an inline code span that starts with one of ``programs``
+(``ansible-playbook`` unless told), with
 backslash continuations joined, a ``$ `` prompt and trailing ``# comment`` removed. A file is a
 fenced yaml block whose first line is ``# <name>.yaml`` (or .yml).
 """
@@ -14,7 +15,6 @@ import shlex
 
 PROGRAMS = ("ansible-playbook",)
 _FENCE = re.compile(r"^```([\w-]*)\s*$")
-_INLINE = re.compile(r"`((?:%s) [^`]+)`" % "|".join(PROGRAMS))
 _FILE_HEADER = re.compile(r"^#\s*([\w./-]+\.ya?ml)\s*$")
 
 
@@ -45,8 +45,9 @@ def _strip_comment(line: str) -> str:
     return line.rstrip()
 
 
-def parse(path: pathlib.Path, repo: pathlib.Path):
+def parse(path: pathlib.Path, repo: pathlib.Path, programs=PROGRAMS):
     """(commands, files) of one markdown file."""
+    inline = re.compile(r"`((?:%s) [^`]+)`" % "|".join(map(re.escape, programs)))
     rel = str(path.relative_to(repo))
     lines = path.read_text().splitlines()
     commands, files = [], {}
@@ -60,23 +61,23 @@ def parse(path: pathlib.Path, repo: pathlib.Path):
             if language in ("yaml", "yml") and block and _FILE_HEADER.match(block[0]):
                 files[_FILE_HEADER.match(block[0]).group(1)] = "\n".join(block[1:]) + "\n"
             elif language not in ("yaml", "yml", "json"):
-                commands += _block_commands(rel, start, block)
+                commands += _block_commands(rel, start, block, programs)
             language = None
             continue
         if language is not None:
             block.append(line)
         else:
-            commands += [Command(rel, number, m.group(1).strip()) for m in _INLINE.finditer(line)]
+            commands += [Command(rel, number, m.group(1).strip()) for m in inline.finditer(line)]
     return commands, files
 
 
-def _block_commands(readme, start, block):
+def _block_commands(readme, start, block, programs):
     found, pending, first = [], "", 0
     for offset, raw in enumerate(block):
         line = raw.strip()
         if line.startswith("$ "):
             line = line[2:]
-        if not pending and not line.startswith(PROGRAMS):
+        if not pending and not line.startswith(tuple(f"{p} " for p in programs)):
             continue
         if not pending:
             first = start + offset
@@ -92,11 +93,11 @@ def readmes(repo: pathlib.Path) -> list[pathlib.Path]:
     return [repo / "README.md", *sorted((repo / "roles").glob("*/README.md"))]
 
 
-def collect(repo: pathlib.Path):
+def collect(repo: pathlib.Path, programs=PROGRAMS):
     """Every command of every README, and every file they show (by name)."""
     commands, files = [], {}
     for path in readmes(repo):
-        found, shown = parse(path, repo)
+        found, shown = parse(path, repo, programs)
         commands += found
         files.update(shown)
     return commands, files
