@@ -25,6 +25,16 @@ bench_failover() {
   .venv/bin/python tests/bench/bench_failover.py --runs "${BENCH_FAILOVER_RUNS:-10}" --stability 20
 }
 
+# Kubernetes mode on real pods (the cluster of `make demo`): loss window when a gateway pod is
+# deleted, loses its link or its bfdd, at each BFD setting; deploy to the first flow through a
+# gateway; each gateway pod's memory (tests/bench/bench_kube.py; build/bench/kube.json, .md, .png).
+bench_kube() {
+  local bfd=() spec
+  for spec in ${BENCH_KUBE_BFD:-100x3 50x3}; do bfd+=(--bfd "$spec"); done
+  .venv/bin/python tests/bench/bench_kube.py --runs "${BENCH_KUBE_RUNS:-5}" "${bfd[@]}" \
+    --stability "${BENCH_KUBE_STABILITY:-60}"
+}
+
 # NB modules: module runs against Python start-up and ovn-nbctl, at 0 and 50,000 switch ports
 # (tests/bench/bench_nb.py).
 bench_nb() { .venv/bin/python tests/bench/bench_nb.py --runs "${BENCH_NB_RUNS:-5}"; }
@@ -52,3 +62,6 @@ for section in "${sections[@]}"; do
   printf '\n=== bench: %s ===\n' "$section"
   "bench_$section"
 done
+
+# docs/benchmarks.md from what the sections wrote (every figure there comes from build/bench/)
+.venv/bin/python hack/bench_report.py

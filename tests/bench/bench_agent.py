@@ -7,7 +7,8 @@ policy routes), measured in the same run on the same namespaces (tests/functiona
 
 Module time = the wall time of the module process (what a task costs on the target, without the
 controller's round trip), gateway_routing + gateway_nat; the playbook time (ansible-playbook
-agent.yml inside the namespace, no-op) is reported for context. Results: build/bench/agent.json.
+agent.yml inside the namespace, no-op) is reported for context. Results: build/bench/agent.json
+and agent.md.
 
     python tests/bench/bench_agent.py [--runs 10]
 """
@@ -129,6 +130,28 @@ def summary(values):
             "max": round(max(values), 4), "n": len(values)}
 
 
+def report(out: dict) -> str:
+    """build/bench/agent.md: medians (min / max) of the agent against the shell script."""
+    rows = (("agent (gateway_routing + gateway_nat), apply", "agent_apply"), ("agent, no-op", "agent_noop"),
+            ("gateway_routing, apply / no-op", ("routing_apply", "routing_noop")),
+            ("gateway_nat, apply / no-op", ("nat_apply", "nat_noop")),
+            ("the no-op's own work (read, diff) in-process", "logic_noop"),
+            ("shell script, apply / rerun", ("shell_apply", "shell_rerun")))
+
+    def cell(key):
+        s = out[key]
+        return f"{s['median']:.3f} s ({s['min']:.3f} / {s['max']:.3f})"
+    lines = [f"| what ({out['agent_apply']['n']} runs) | median (min / max) |", "|---|---|"]
+    for label, keys in rows:
+        lines.append(f"| {label} | {' / '.join(cell(k) for k in ((keys,) if isinstance(keys, str) else keys))} |")
+    lines += [f"| ansible-playbook agent.yml, no-op | {out['playbook_noop_s']:.3f} s |",
+              f"| agent no-op / shell rerun | {out['noop_vs_shell_rerun']} |",
+              f"| agent apply / shell apply | {out['apply_vs_shell_apply']} |",
+              f"| each module's no-op <= {out['target_noop_s']} s | {out['per_module_noop_meets_target']} |",
+              "", f"Load average (1 min) at the end: {out['load_avg_1m']:.1f}."]
+    return "\n".join(lines) + "\n"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
@@ -175,7 +198,8 @@ def main():
     path = pathlib.Path(args.out)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out, indent=1) + "\n")
-    print(json.dumps(out, indent=1))
+    path.with_suffix(".md").write_text(report(out))
+    print(report(out))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ bfdd in each instance, with a BFD sentinel on the same port (docs/bfd.md). A UDP
 The loss window is the time from the last answered probe before the failure to the first answered
 probe after it; "moved" is the time from the failure to the first probe answered through the other
 instance. Then the instance is brought back and we time how long until new TCP flows leave
-through it again ("return"). Results: build/bench/failover.json and build/bench/failover.png.
+through it again ("return"). Results: build/bench/failover.json, failover.md and failover.png.
 
     python tests/bench/bench_failover.py [--runs 10] [--bfd 100x3 --bfd 1000x3] [--stability SECONDS]
 """
@@ -175,6 +175,24 @@ def plot(results: dict, path: pathlib.Path):
     fig.savefig(path, dpi=110)
 
 
+def report(results: dict, modes) -> str:
+    """build/bench/failover.md: one row per BFD setting."""
+    lines = ["| BFD (OVN min_rx x multiplier) | link down: lost, median / max (probes lost) "
+             "| bfdd killed: lost / moved after, median / max | back, median / max | flaps in steady state | runs |",
+             "|---|---|---|---|---|---|"]
+    for spec, entry in results["configs"].items():
+        link, proc = entry.get("link"), entry.get("process")
+        lines.append(
+            f"| {entry['ovn_min_rx']} ms x {entry['multiplier']} "
+            f"| {fmt(link['window_median'])} / {fmt(link['window_max'])} s ({link['lost_median']}) "
+            f"| {proc['lost_median']} / {fmt(proc['moved_median'])} / {fmt(proc['moved_max'])} s "
+            f"| {fmt(link['return_median'])} / {fmt(link['return_max'])} s "
+            f"| {entry.get('flaps', '-')} in {entry.get('stability_seconds', 0):.0f} s "
+            f"| {link['runs']} + {proc['runs']} ({link['unrecovered'] + proc['unrecovered']} unrecovered) |"
+            if link and proc else f"| {spec} | modes run: {', '.join(modes)} | | | | |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
@@ -210,6 +228,7 @@ def main(argv=None):
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
     plot(results, out.with_suffix(".png"))
+    out.with_suffix(".md").write_text(report(results, args.modes.split(",")))
     print("\nconfig   mode     lost median/max   moved median/max   back median/max   runs")
     for spec, entry in results["configs"].items():
         for mode in args.modes.split(","):
