@@ -15,22 +15,17 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
-import pathlib
-import signal
-import subprocess
 import time
 
 from support import kube
-from support.ansible import REPO, ansible_env
 from support.nbworld import owned_rows
 from support.ovsdb import SCHEMAS, NbDatabase, ovs_map, py_set
+from support.rulebook import Rulebook
 
 ROUTER = "ovn-cluster"
 SWITCH = "ovn-default"
 EXTERNAL_SUBNET = "vege-ext"
-RULEBOOK = "kubeovn.egress_gateway.gateway_reconcile"
 # generous: on a loaded 2-core machine one ansible-rulebook action took 20 s (its start alone 9 s)
 CONVERGE_TIMEOUT = 240
 NODES = ("vege-node1", "vege-node2")
@@ -196,55 +191,6 @@ def veg(ns, name, **spec):
     body.update(spec)
     return {"apiVersion": "kubeovn.io/v1", "kind": "VpcEgressGateway",
             "metadata": {"name": name, "namespace": ns}, "spec": body}
-
-
-# -- ansible-rulebook ----------------------------------------------------------------------------------
-
-class Rulebook:
-    """``ansible-rulebook -r kubeovn.egress_gateway.gateway_reconcile -i inventory.yml --vars vars.yml``
-    (the command of extensions/eda/README.md), from the repo's venv, stopped by its pid."""
-
-    def __init__(self, workdir: pathlib.Path, cluster, nb_connection, **variables):
-        self.workdir = workdir
-        self.cluster = cluster
-        self.log = workdir / "rulebook.log"
-        (workdir / "inventory.yml").write_text(json.dumps({"all": {"hosts": {"localhost": {"ansible_connection": "local"}}}}))
-        (workdir / "vars.yml").write_text(json.dumps({
-            "egress_gateway_nb_connection": nb_connection,
-            "egress_gateway_kubeconfig": str(cluster.kubeconfig), **variables}))
-        self.proc = None
-
-    def start(self, extra_args=()):
-        env = ansible_env({"K8S_AUTH_KUBECONFIG": str(self.cluster.kubeconfig), "ANSIBLE_LOCAL_TEMP": str(self.workdir)})
-        log = open(self.log, "ab")  # pylint: disable=consider-using-with
-        self.proc = subprocess.Popen(
-            [str(REPO / ".venv" / "bin" / "ansible-rulebook"), "-r", RULEBOOK, "-i", "inventory.yml",
-             "--vars", "vars.yml", *extra_args], cwd=self.workdir, env=env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True)
-        log.close()
-        return self
-
-    def actions(self) -> int:
-        """How many playbook runs ansible-rulebook started so far (its log lines)."""
-        return self.log.read_text(errors="replace").count("PLAY [Reconcile VPC egress gateways")
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc is None:
-            return
-        # the process group: ansible-rulebook and the ansible-runner children it started
-        try:
-            os.killpg(self.proc.pid, sig)
-        except ProcessLookupError:
-            pass
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
-        self.proc = None
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
 
 
 # -- the world -----------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: kubeovn.egress_gateway contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""kubeovn.egress_gateway.gateway_events - an ansible-rulebook event source.
+"""kubeovn.egress_gateway.gateway_events - an ansible-rulebook event source: an event for the gateways
+whose OVN Northbound rows differ from what the cluster asks for.
 
 Watches the Kubernetes API (VpcEgressGateway objects, Namespaces, Subnets, Vpcs, the gateways'
 own pods and - with server-side label selectors - only the pods the gateways' selectors can

@@ -1,0 +1,103 @@
+"""Pods that start after the deploy, on the real node, with the rulebook keeping the gateway in
+step (extensions/eda, real ansible-rulebook): 20 selected pods whose first act is one TCP
+connection to the external server. Where did each first connection leave? Through a gateway
+(its external IP) or by the node (172.17.0.254), before the pod joined the gateway's port group.
+
+The count is printed, not asserted (the target is 0 of 20): it depends on how soon the pod's
+Logical_Switch_Port joins the port group after it exists. Here the CNI stand-in creates the port
+in CNI ADD, just before the container starts; Kube-OVN's controller creates it earlier, when it
+allocates the pod's address. What is asserted: every pod's connection got an answer (none was
+dropped), and then every selected pod's port is in the port group and its new connections leave
+through the gateways.
+"""
+from __future__ import annotations
+
+import pathlib
+import time
+
+import pytest
+import yaml
+
+from support.dataplane import CLIENT_SWITCH, EXTERNAL_GW, NODE_EXTERNAL_IP, run
+from support.fixtures_node import NAD
+from support.rulebook import Rulebook
+
+pytestmark = [pytest.mark.kube, pytest.mark.dataplane, pytest.mark.slow]
+
+PODS = 20
+LABEL = {"egress": "first-connection"}
+
+
+def gateway() -> dict:
+    return {"apiVersion": "kubeovn.io/v1", "kind": "VpcEgressGateway",
+            "metadata": {"name": "early", "namespace": "default"},
+            "spec": {"replicas": 2, "externalSubnet": NAD, "nodeSelector": [{"matchLabels": {"egress": "true"}}],
+                     "selectors": [{"podSelector": {"matchLabels": LABEL}}]}}
+
+
+def first_connection_pod(world, name: str, port: int):
+    """A pod on subnet1 whose container connects once at start, keeps what the server saw as its
+    source (or "none") in /tmp/seen, and stays (a finished pod leaves the port group)."""
+    script = ("import socket, time\n"
+              "try:\n"
+              f"    seen = socket.create_connection(('{EXTERNAL_GW}', {port}), timeout=3).makefile().readline().strip()\n"
+              "except OSError:\n"
+              "    seen = 'none'\n"
+              "open('/tmp/seen', 'w').write(seen)\n"
+              "time.sleep(1e6)\n")
+    world.core().create_namespaced_pod("default", {
+        "metadata": {"name": name, "labels": LABEL, "annotations": {"ovn.kubernetes.io/logical_switch": CLIENT_SWITCH}},
+        "spec": {"terminationGracePeriodSeconds": 0, "containers": [{
+            "name": "client", "image": world.nodes.image, "imagePullPolicy": "IfNotPresent",
+            "command": ["python3", "-c", script]}]}})
+    return {"name": name, "namespace": "default"}
+
+
+def seen_by_server(pod: dict, timeout=60) -> str:
+    """/tmp/seen of the pod's container, read through /proc of its process."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for pid in run("ip", "netns", "pids", pod["netns"]).split():
+            seen = pathlib.Path(f"/proc/{pid}/root/tmp/seen")
+            try:
+                if seen.exists() and seen.read_text():
+                    return seen.read_text().strip()
+            except (FileNotFoundError, PermissionError):
+                continue
+        assert time.monotonic() < deadline, f"{pod['name']} wrote nothing in {timeout}s"
+        time.sleep(0.5)
+
+
+def wait_members(world, count: int, rulebook: Rulebook, timeout=240):
+    deadline = time.monotonic() + timeout
+    while len(members := world.dp.nbctl("--bare", "--columns=ports", "find", "Port_Group",
+                                        "external_ids:vpc-egress-gateway=default/early").split()) != count:
+        assert rulebook.alive() and time.monotonic() < deadline, \
+            f"{len(members)} of {count} pods in the port group\n{rulebook.log.read_text()[-4000:]}"
+        time.sleep(0.5)
+
+
+def test_first_connections_of_new_selected_pods(kube_node_world, tmp_path):
+    world = kube_node_world
+    result = world.playbook("deploy", check=False, egress_gateway_manifest=yaml.safe_dump(gateway()),
+                            **world.external_network_vars())
+    assert result.returncode == 0, result.stdout[-6000:]
+    external = set(world.veg("early")["status"]["externalIPs"])
+    rulebook = Rulebook(tmp_path, world.cluster, world.dp.nb_remote).start()
+    try:
+        # the rulebook is up once it added a first pod (it emits nothing while the rows are exact)
+        world.running(first_connection_pod(world, "warm-up", world.dp.tcp_port))
+        wait_members(world, 1, rulebook)
+        made = [first_connection_pod(world, f"first-{i:02d}", world.dp.tcp_port) for i in range(PODS)]
+        pods = [world.running(pod) for pod in made]
+        seen = {pod["name"]: seen_by_server(pod) for pod in pods}
+        through_node = sorted(n for n, source in seen.items() if source == NODE_EXTERNAL_IP)
+        print(f"first connections of {PODS} new selected pods: {PODS - len(through_node)} through a gateway, "
+              f"{len(through_node)} by the node ({', '.join(through_node) or 'none'})")
+        assert set(seen.values()) <= external | {NODE_EXTERNAL_IP}, seen   # every one answered, none dropped
+        # then every pod is a member of the port group and its new connections use the gateways
+        wait_members(world, PODS + 1, rulebook)
+        for pod in pods:
+            assert set(world.dp.tcp_sources(pod["netns"], 4)) <= external, pod
+    finally:
+        rulebook.stop()
