@@ -29,6 +29,15 @@ def test_kube_ovn_runs_the_gateway_and_the_role_audits(
     variables = playbook_vars(nb_new, ns, manifest(ns))
     controller = KubeOvnControllerStandIn(kube_cluster, kube_nodes, ns, nb_new, pod_ports=ports).start()
     try:
+        # a field newer than the cluster's Kube-OVN (v1.14.0): one line, nothing written
+        before = nbworld.full_dump(nb_new)
+        too_new = run_collection_playbook(kube_cluster, "deploy", check=False, **playbook_vars(
+            nb_new, ns, manifest(ns, tolerations=[{"key": "egress", "operator": "Exists"}])))
+        assert too_new.returncode != 0
+        assert "spec.tolerations: needs Kube-OVN v1.14.17 or later; the cluster runs v1.14.0" in too_new.stdout, \
+            too_new.stdout
+        assert nbworld.full_dump(nb_new) == before and not custom_objects(kube_cluster, ns)
+
         deploy = run_collection_playbook(kube_cluster, "deploy", **variables)
         assert "kube-ovn-controller v1.14.0 is running" in deploy.stdout, deploy.stdout
         assert "Say who runs the gateway, mode kube-ovn" in deploy.stdout
@@ -56,3 +65,8 @@ def test_kube_ovn_runs_the_gateway_and_the_role_audits(
             "gateway1", ns).metadata.generation == 1
     finally:
         controller.stop()
+
+
+def custom_objects(cluster, namespace) -> list:
+    return client.CustomObjectsApi(cluster.api_client()).list_namespaced_custom_object(
+        "kubeovn.io", "v1", namespace, "vpc-egress-gateways")["items"]
