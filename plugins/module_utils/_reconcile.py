@@ -15,6 +15,7 @@ PRIVATE to the collection: not a public API.
 from __future__ import annotations
 
 import dataclasses
+import time
 import uuid as uuidlib
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -260,6 +261,32 @@ def item_params(item, path):
     return checked.validated_parameters
 
 
+def wait_bfd_up(conn, targets, seconds: float) -> dict:
+    """After the write: the status OVN gives the targets' BFD sessions, read again every 0.2 s
+    until every one is ``up`` or ``seconds`` passed. Until then a reroute has no live next hop and
+    the 29090 drop takes the selected pods' traffic (kube-ovn#6379, slow IPv6 BFD); a deploy that
+    waits reports ready only when the gateway carries traffic.
+
+    {"bfd_status": {dst_ip: status ("" before OVN set one)}, "bfd_up_after": seconds (None when not
+    every session came up; the module leaves it out)}; {} without BFD rows.
+    """
+    wanted = {(row["logical_port"], row["dst_ip"]) for t in targets if t.rows for row in t.rows["bfd"]}
+    if not wanted:
+        return {}
+    started = time.monotonic()
+    while True:
+        status = {}
+        for port in sorted({port for port, _ip in wanted}):
+            for row in conn.select("BFD", ["logical_port", "dst_ip", "status"], where=[["logical_port", "==", port]]):
+                if (row["logical_port"], row["dst_ip"]) in wanted:
+                    status[row["dst_ip"]] = row["status"] if isinstance(row["status"], str) else ""
+        waited = time.monotonic() - started
+        up = len(status) == len(wanted) and all(state == "up" for state in status.values())
+        if up or waited >= seconds:
+            return {"bfd_status": status, "bfd_up_after": round(waited, 2) if up else None}
+        time.sleep(0.2)
+
+
 def report(target, missing):
     """What the task returns about one gateway: its names, and its policies and BFD rows (the
     desired rows without their external_ids; a policy's BFD sessions as the flag ``bfd``)."""
@@ -291,6 +318,7 @@ def egress_gateway(module):
     with connect(module, tables, conditions=conditions,
                  optional_columns={"Logical_Router_Policy": ["bfd_sessions"]}) as conn:
         outcome = reconcile(conn, targets, check_mode=module.check_mode)
+        waited = {} if module.check_mode or not params["bfd_wait"] else wait_bfd_up(conn, targets, params["bfd_wait"])
     plan = outcome["plan"]
     reports = [report(t, outcome["missing_ports"]) for t in targets]
     for item in reports:
@@ -299,5 +327,5 @@ def egress_gateway(module):
                         f"{item['gateway']['port_group']}")
     changes = [{"action": c.action, "table": c.table, "row": c.label} for c in plan.changes]
     if params["gateways"] is not None:
-        return result(plan, gateways=reports, changes=changes)
-    return result(plan, changes=changes, **reports[0])
+        return result(plan, gateways=reports, changes=changes, **waited)
+    return result(plan, changes=changes, **reports[0], **waited)

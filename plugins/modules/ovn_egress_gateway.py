@@ -114,6 +114,14 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  bfd_wait:
+    description:
+      - Seconds to wait after the write until OVN reports every BFD session of the gateway(s)
+        C(up) (RV(bfd_status), RV(bfd_up_after)). Until then the reroute has no live next hop and
+        the drop policy takes the selected pods' traffic (kube-ovn#6379); a caller that waits
+        reports the gateway ready only when it carries traffic. V(0) - no wait. Not in check mode.
+    type: float
+    default: 0
   gateways:
     description:
       - Several gateways in one task and ONE transaction, each a mapping of the options above
@@ -210,6 +218,15 @@ missing_ports:
   returned: without O(gateways)
   type: list
   elements: str
+bfd_status:
+  description: With O(bfd_wait), each BFD session's status after the wait, by C(dst_ip) (empty before OVN set one).
+  returned: with O(bfd_wait) and BFD rows
+  type: dict
+  sample: {10.16.0.2: up, 10.16.0.3: down}
+bfd_up_after:
+  description: With O(bfd_wait), seconds until every session was C(up).
+  returned: when every session came up within O(bfd_wait)
+  type: float
 gateways:
   description: With O(gateways), per gateway RV(gateway), RV(policies), RV(bfd) and RV(missing_ports).
   returned: with O(gateways)
@@ -228,6 +245,7 @@ def main():
     module = AnsibleModule(
         argument_spec=argument_spec(
             gateways=dict(type="list", elements="dict"),
+            bfd_wait=dict(type="float", default=0),
             **GATEWAY_OPTIONS,
         ),
         mutually_exclusive=[("gateways", "spec"), ("gateways", "name"), ("gateways", "namespace")],

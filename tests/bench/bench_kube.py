@@ -14,6 +14,8 @@ gateway at a time) is probed every 10 ms and the gateway pod carrying it is fail
 "moved": from the failure to the first probe answered through the other gateway; "back": from the
 failure until new TCP flows use both gateways again. Also: the time from starting
 `ansible-playbook kubeovn.egress_gateway.deploy` to the client's first flow through a gateway,
+the time from the NB write until OVN has every BFD session up (the deploy waits for it; until
+then the 29090 drop takes the selected traffic, kube-ovn#6379),
 each gateway pod's memory (RSS of its processes), and BFD status changes in steady traffic.
 
     python tests/bench/bench_kube.py [--runs 5] [--bfd 100x3 --bfd 50x3] [--stability 60]
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import pathlib
+import re
 import shutil
 import signal
 import sys
@@ -75,7 +78,9 @@ class Bench:
         if result["proc"].returncode:
             raise SystemExit(f"deploy failed:\n{result['proc'].stdout[-4000:]}")
         self.settle()
-        return {"playbook_seconds": result["playbook"], "first_gateway_flow_seconds": first_flow}
+        bfd_up = re.search(r"BFD sessions of the \d+ instance\(s\) up ([\d.]+) s after the write", result["proc"].stdout)
+        return {"playbook_seconds": result["playbook"], "first_gateway_flow_seconds": first_flow,
+                "bfd_up_after_write_seconds": float(bfd_up.group(1)) if bfd_up else None}
 
     def pods(self) -> list:
         annotation = f"{NAD}.default.kubernetes.io/ip_address"
@@ -187,11 +192,13 @@ def report(results: dict) -> str:
                          f"{fmt(s['return_median'])} / {fmt(s['return_max'])} s | "
                          f"{s['runs']} ({s['unrecovered']} unrecovered) |")
     lines += ["", "| BFD | deploy playbook | start of deploy to the client's first flow through a gateway "
-              "| BFD status changes in steady traffic |", "|---|---:|---:|---|"]
+              "| NB write to every BFD session up (the 29090 drop window, kube-ovn#6379) "
+              "| BFD status changes in steady traffic |", "|---|---:|---:|---:|---|"]
     for spec, entry in results["configs"].items():
         deploy = entry["deploy"]
         lines.append(f"| {spec} ({'first deploy' if deploy['first'] else 'update'}) | "
                      f"{fmt(deploy['playbook_seconds'])} s | {fmt(deploy['first_gateway_flow_seconds'])} s | "
+                     f"{fmt(deploy['bfd_up_after_write_seconds'])} s | "
                      f"{entry.get('flaps', '-')} in {entry.get('stability_seconds', 0):.0f} s |")
     lines += ["", "| gateway pod | RSS of its processes | by process |", "|---|---:|---|"]
     for pod in results["memory"]:

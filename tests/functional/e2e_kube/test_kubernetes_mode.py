@@ -163,7 +163,9 @@ def with_bfd(kube_node_world, clients):
     run_playbook(REPO / "playbooks" / "bfd_port.yml", env=world.env(), check=True, extra_vars={
         "vpc_bfd_port_nb_connection": world.dp.nb_remote, "vpc_bfd_port_layout": "router_port",
         "vpc_bfd_port_name": BFD_PORT, "vpc_bfd_port_max_nodes": 1})
-    deploy(world, gateway2(), egress_gateway_bfd_port=BFD_PORT)
+    result = deploy(world, gateway2(), egress_gateway_bfd_port=BFD_PORT)
+    # the deploy reports ready only once OVN has every instance's BFD session up (kube-ovn#6379)
+    assert f"BFD sessions of the {REPLICAS} instance(s) up" in result.stdout, result.stdout[-6000:]
     return world
 
 

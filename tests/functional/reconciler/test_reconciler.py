@@ -332,3 +332,27 @@ def test_several_gateways_one_bad_item_writes_nothing(nb_new):
     out = run_module("ovn_egress_gateway", {"connection": nb.connection, "gateways": items})
     assert out["failed"] and "wanted by both default/gateway1 and default/gateway9" in out["msg"], out
     assert full_dump(nb) == before
+
+
+def test_bfd_wait_reports_when_every_session_is_up(nb_new):
+    """bfd_wait reads the status OVN gives the sessions (ovn-northd copies it from the SB; here
+    the test writes it, as no northd runs) until all are up or the wait is over."""
+    nb = nb_new
+    build(nb)
+    spec = gateway(bfd={"enabled": True, "minRX": 100, "minTX": 100, "multiplier": 3})
+
+    def set_status(ip, status):
+        nb.transact({"op": "update", "table": "BFD", "where": [["dst_ip", "==", ip]], "row": {"status": status}})
+
+    assert "bfd_status" not in run_module("ovn_egress_gateway", args(nb, spec, bfd_wait=1), check=True)
+    waited = run_module("ovn_egress_gateway", args(nb, spec, bfd_wait=1))
+    assert waited["bfd_status"] == {"10.16.0.12": "", "10.16.0.13": ""} and "bfd_up_after" not in waited
+    set_status("10.16.0.12", "up")
+    set_status("10.16.0.13", "down")
+    waited = run_module("ovn_egress_gateway", args(nb, spec, bfd_wait=1))
+    assert waited["bfd_status"] == {"10.16.0.12": "up", "10.16.0.13": "down"} and "bfd_up_after" not in waited
+    assert not waited["changed"]
+    set_status("10.16.0.13", "up")
+    waited = run_module("ovn_egress_gateway", args(nb, spec, bfd_wait=30))
+    assert waited["bfd_status"] == {"10.16.0.12": "up", "10.16.0.13": "up"} and 0 <= waited["bfd_up_after"] < 30
+    assert "bfd_status" not in run_module("ovn_egress_gateway", args(nb, spec))
