@@ -17,7 +17,10 @@ The topology (names are inside this private OVN; Linux objects carry the per-run
         gateways' net1 (172.17.0.1x), the node's external leg 172.17.0.254.
 
 lr0's ordinary default route points at the node (100.64.0.2), which masquerades to the external
-network: that is "the normal path". Traffic that an egress gateway should carry but that reaches
+network: that is "the normal path". ``Dataplane(dual_stack=True)`` adds IPv6 to all of it: each
+switch also has fd00:<its IPv4 /16's two first octets>::/64 (ovn-default fd00:10:16::/64, subnet1
+fd00:10:17::/64, join fd00:100:64::/64), the external network fd00:172:17::/64 (ext host ::1,
+node ::fe), and the ports get the IPv6 address given beside their IPv4 one. Traffic that an egress gateway should carry but that reaches
 the node has leaked; the node counts such packets (`leaked_packets`).
 
 Run as a script, this file is also the traffic tool used inside namespaces:
@@ -66,6 +69,11 @@ EXTERNAL_GW = "172.17.0.1"
 NODE_EXTERNAL_IP = "172.17.0.254"
 CHASSIS = "chassis-1"
 SENTINEL_IP = "10.16.255.254"
+INTERNAL_CIDR6, INTERNAL_GW6 = "fd00:10:16::/64", "fd00:10:16::1"
+CLIENT_CIDR6, CLIENT_GW6 = "fd00:10:17::/64", "fd00:10:17::1"
+JOIN_CIDR6, JOIN_GW6, NODE_JOIN_IP6 = "fd00:100:64::/64", "fd00:100:64::1", "fd00:100:64::2"
+EXTERNAL_CIDR6, EXTERNAL_GW6, NODE_EXTERNAL_IP6 = "fd00:172:17::/64", "fd00:172:17::1", "fd00:172:17::fe"
+SENTINEL_IP6 = "fd00:10:16::fffe"
 # The router port that reaches the gateways: stock OVN runs BFD only from such a port.
 BFD_PORT = f"{ROUTER}-{INTERNAL_SWITCH}"
 HA_GROUP = f"{BFD_PORT}-ha"
@@ -85,6 +93,10 @@ def run(*cmd, check=True, netns=None, env=None, timeout=60):
     return proc.stdout
 
 
+def _iptables(cidr: str) -> str:
+    return "ip6tables" if ":" in cidr else "iptables"
+
+
 def mac_for(ip: str) -> str:
     octets = [int(x) for x in ip.split(".")]
     return "0a:58:%02x:%02x:%02x:%02x" % tuple(octets)
@@ -93,8 +105,10 @@ def mac_for(ip: str) -> str:
 class Dataplane(processes.Harness):
     """One OVN with its namespaces. start() brings it up; stop() removes everything it made."""
 
-    def __init__(self, workdir: str | os.PathLike | None = None, prefix: str | None = None):
+    def __init__(self, workdir: str | os.PathLike | None = None, prefix: str | None = None,
+                 dual_stack: bool = False):
         self.prefix = prefix or f"vegF{os.getpid()}"
+        self.dual_stack = dual_stack
         if len(self.prefix) > 11:
             raise HarnessError(f"prefix {self.prefix!r} too long for interface names")
         self.own_workdir = workdir is None
@@ -187,9 +201,11 @@ class Dataplane(processes.Harness):
     def _logical_topology(self):
         nb = self.nbctl
         nb("lr-add", ROUTER)
-        for switch, gw, cidr in ((INTERNAL_SWITCH, INTERNAL_GW, INTERNAL_CIDR), (CLIENT_SWITCH, CLIENT_GW, CLIENT_CIDR),
-                                 (JOIN_SWITCH, JOIN_GW, JOIN_CIDR)):
-            self.add_switch(switch, gw, cidr)
+        for switch, gw, cidr, gw6, cidr6 in (
+                (INTERNAL_SWITCH, INTERNAL_GW, INTERNAL_CIDR, INTERNAL_GW6, INTERNAL_CIDR6),
+                (CLIENT_SWITCH, CLIENT_GW, CLIENT_CIDR, CLIENT_GW6, CLIENT_CIDR6),
+                (JOIN_SWITCH, JOIN_GW, JOIN_CIDR, JOIN_GW6, JOIN_CIDR6)):
+            self.add_switch(switch, gw, cidr, *((gw6, cidr6) if self.dual_stack else ()))
         # Stock OVN sends BFD only from a router port bound to a chassis.
         nb("ha-chassis-group-add", HA_GROUP)
         nb("ha-chassis-group-add-chassis", HA_GROUP, CHASSIS, "100")
@@ -197,25 +213,31 @@ class Dataplane(processes.Harness):
         nb("set", "Logical_Router_Port", BFD_PORT, f"ha_chassis_group={group}")
         # The router's ordinary route: the normal path out of the VPC, through the node.
         nb("lr-route-add", ROUTER, "0.0.0.0/0", NODE_JOIN_IP)
+        if self.dual_stack:
+            nb("lr-route-add", ROUTER, "::/0", NODE_JOIN_IP6)
 
-    def add_switch(self, switch: str, gw: str, cidr: str):
-        """A logical switch on the router (its router port has the gateway address)."""
+    def add_switch(self, switch: str, gw: str, cidr: str, gw6: str | None = None, cidr6: str | None = None):
+        """A logical switch on the router (its router port has the gateway address, or both)."""
         lrp = f"{ROUTER}-{switch}"
         self.nbctl("ls-add", switch)
-        self.nbctl("lrp-add", ROUTER, lrp, mac_for(gw), f"{gw}/{cidr.split('/')[1]}")
+        networks = [f"{gw}/{cidr.split('/')[1]}"] + ([f"{gw6}/{cidr6.split('/')[1]}"] if gw6 else [])
+        self.nbctl("lrp-add", ROUTER, lrp, mac_for(gw), *networks)
         self.nbctl("lsp-add", switch, f"{switch}-{ROUTER}", "--", "lsp-set-type", f"{switch}-{ROUTER}", "router",
                    "--", "lsp-set-addresses", f"{switch}-{ROUTER}", "router",
                    "--", "lsp-set-options", f"{switch}-{ROUTER}", f"router-port={lrp}")
 
     def count_leaks(self, source: str):
         """Count VPC packets from ``source`` that take the router's ordinary route (see leaked_packets)."""
-        run("iptables", "-t", "raw", "-A", "PREROUTING", "-i", "eth0", "-s", source, "-j", "ACCEPT", netns=self.node_ns)
+        run(_iptables(source), "-t", "raw", "-A", "PREROUTING", "-i", "eth0", "-s", source, "-j", "ACCEPT",
+            netns=self.node_ns)
 
     def _external_network(self):
         ext = self.ext_ns
         run("ip", "link", "add", "br0", "type", "bridge", netns=ext)
         run("ip", "link", "set", "br0", "up", netns=ext)
         run("ip", "addr", "add", f"{EXTERNAL_GW}/16", "dev", "br0", netns=ext)
+        if self.dual_stack:
+            run("ip", "-6", "addr", "add", f"{EXTERNAL_GW6}/64", "dev", "br0", "nodad", netns=ext)
         log = open(self.workdir / "ext-server.log", "w")
         self.servers["ext"] = subprocess.Popen(
             ["ip", "netns", "exec", ext, sys.executable, str(THIS), "serve", str(self.tcp_port), str(self.udp_port)],
@@ -227,25 +249,36 @@ class Dataplane(processes.Harness):
                 raise HarnessError("external echo server did not start")
             time.sleep(0.05)
 
-    def attach_external(self, netns: str, ip: str, ifname="net1", short=None):
+    def attach_external(self, netns: str, ip: str, ifname="net1", short=None, ip6: str | None = None):
         """Give netns a leg on the external network (a veth into the ext namespace's bridge)."""
         peer = f"{self.prefix}{short or netns.rsplit('-', 1)[-1]}x"[:15]
         run("ip", "link", "add", ifname, "netns", netns, "type", "veth", "peer", "name", peer, "netns", self.ext_ns)
         run("ip", "link", "set", peer, "master", "br0", "up", netns=self.ext_ns)
         run("ip", "addr", "add", f"{ip}/16", "dev", ifname, netns=netns)
+        if ip6:
+            run("ip", "-6", "addr", "add", f"{ip6}/64", "dev", ifname, "nodad", netns=netns)
         run("ip", "link", "set", ifname, "up", netns=netns)
         return peer
 
     def _node(self):
         node = self.node_ns
-        self.add_port(JOIN_SWITCH, "node", NODE_JOIN_IP, JOIN_GW, create_ns=False, netns=node, default_route=False)
-        self.attach_external(node, NODE_EXTERNAL_IP, ifname="ext0", short="node")
+        v6 = self.dual_stack
+        self.add_port(JOIN_SWITCH, "node", NODE_JOIN_IP, JOIN_GW, create_ns=False, netns=node, default_route=False,
+                      ip6=NODE_JOIN_IP6 if v6 else None)
+        self.attach_external(node, NODE_EXTERNAL_IP, ifname="ext0", short="node", ip6=NODE_EXTERNAL_IP6 if v6 else None)
         run("ip", "route", "add", "10.0.0.0/8", "via", JOIN_GW, netns=node)
         run("ip", "route", "add", "default", "via", EXTERNAL_GW, netns=node)
         run("sysctl", "-qw", "net.ipv4.ip_forward=1", netns=node)
         # Counts VPC traffic that took the normal path (a leak when a gateway should carry it).
         self.count_leaks(CLIENT_CIDR)
         run("iptables", "-t", "nat", "-A", "POSTROUTING", "-o", "ext0", "-j", "MASQUERADE", netns=node)
+        if v6:
+            for cidr in (INTERNAL_CIDR6, CLIENT_CIDR6):
+                run("ip", "-6", "route", "add", cidr, "via", JOIN_GW6, netns=node)
+            run("ip", "-6", "route", "add", "default", "via", EXTERNAL_GW6, netns=node)
+            run("sysctl", "-qw", "net.ipv6.conf.all.forwarding=1", netns=node)
+            self.count_leaks(CLIENT_CIDR6)
+            run("ip6tables", "-t", "nat", "-A", "POSTROUTING", "-o", "ext0", "-j", "MASQUERADE", netns=node)
 
     def _add_netns(self, name):
         run("ip", "netns", "add", name)
@@ -253,8 +286,9 @@ class Dataplane(processes.Harness):
         run("ip", "link", "set", "lo", "up", netns=name)
 
     def add_port(self, switch: str, short: str, ip: str, gateway: str, *, create_ns=True, netns=None,
-                 default_route=True, ifname="eth0", lsp=None):
-        """A namespace ("pod") on a logical switch port: veth into br-int with iface-id=<lsp>."""
+                 default_route=True, ifname="eth0", lsp=None, ip6: str | None = None, gateway6: str | None = None):
+        """A namespace ("pod") on a logical switch port: veth into br-int with iface-id=<lsp>;
+        ``ip6``/``gateway6``: its IPv6 address and default route as well (dual_stack)."""
         netns = netns or self.ns(short)
         if create_ns:
             self._add_netns(netns)
@@ -270,24 +304,36 @@ class Dataplane(processes.Harness):
             run("ip", "link", "set", dev, "up", netns=ns)
         if default_route:
             run("ip", "route", "add", "default", "via", gateway, netns=netns)
-        self.nbctl("lsp-add", switch, lsp, "--", "lsp-set-addresses", lsp, f"{mac} {ip}")
+        if ip6:
+            run("ip", "-6", "addr", "add", f"{ip6}/64", "dev", ifname, "nodad", netns=netns)
+            if default_route and gateway6:
+                run("ip", "-6", "route", "add", "default", "via", gateway6, netns=netns)
+        self.nbctl("lsp-add", switch, lsp, "--", "lsp-set-addresses", lsp, " ".join([mac, ip] + ([ip6] if ip6 else [])))
         self.vsctl("add-port", self.bridge, host_if, "--", "set", "Interface", host_if, f"external_ids:iface-id={lsp}")
         self.ports[netns] = {"lsp": lsp, "ip": ip, "mac": mac, "veth": host_if, "ifname": ifname, "switch": switch}
+        if ip6:
+            self.ports[netns]["ip6"] = ip6
         return netns
 
-    def add_client(self, short: str, ip: str) -> str:
-        return self.add_port(CLIENT_SWITCH, short, ip, CLIENT_GW)
+    def add_client(self, short: str, ip: str, ip6: str | None = None) -> str:
+        return self.add_port(CLIENT_SWITCH, short, ip, CLIENT_GW, ip6=ip6, gateway6=CLIENT_GW6)
 
-    def add_gateway_instance(self, short: str, internal_ip: str, external_ip: str) -> str:
+    def add_gateway_instance(self, short: str, internal_ip: str, external_ip: str,
+                             internal_ip6: str | None = None, external_ip6: str | None = None) -> str:
         """A gateway instance's namespace: eth0 on ovn-default, net1 on the external network.
         Addresses only; routing/NAT/BFD are the agent's job (or configure_gateway_by_hand)."""
-        netns = self.add_port(INTERNAL_SWITCH, short, internal_ip, INTERNAL_GW, default_route=False)
-        self.attach_external(netns, external_ip)
+        netns = self.add_port(INTERNAL_SWITCH, short, internal_ip, INTERNAL_GW, default_route=False, ip6=internal_ip6)
+        self.attach_external(netns, external_ip, ip6=external_ip6)
         # What the CNI gives a gateway pod: the default route out of the external network.
         run("ip", "route", "add", "default", "via", EXTERNAL_GW, netns=netns)
         self.ports[netns]["external_ip"] = external_ip
-        run("iptables", "-t", "raw", "-A", "PREROUTING", "-i", "eth0", "-s", CLIENT_CIDR, "-m", "comment",
-            "--comment", "vegF-count", "-j", "ACCEPT", netns=netns)
+        for source in (CLIENT_CIDR, CLIENT_CIDR6 if internal_ip6 else None):
+            if source:
+                run(_iptables(source), "-t", "raw", "-A", "PREROUTING", "-i", "eth0", "-s", source, "-m", "comment",
+                    "--comment", "vegF-count", "-j", "ACCEPT", netns=netns)
+        if external_ip6:
+            run("ip", "-6", "route", "add", "default", "via", EXTERNAL_GW6, netns=netns)
+            self.ports[netns]["external_ip6"] = external_ip6
         return netns
 
     def configure_gateway_by_hand(self, netns: str, snat_sources=(CLIENT_CIDR,)):
@@ -302,19 +348,23 @@ class Dataplane(processes.Harness):
 
     def add_sentinel(self, short="sen", ip=SENTINEL_IP) -> str:
         """A namespace on the BFD port's subnet for the BFD sentinel (docs/bfd.md)."""
-        return self.add_port(INTERNAL_SWITCH, short, ip, INTERNAL_GW, default_route=False)
+        return self.add_port(INTERNAL_SWITCH, short, ip, INTERNAL_GW, default_route=False,
+                             ip6=SENTINEL_IP6 if self.dual_stack else None)
 
     def standalone_inventory(self, spec: dict, instances: list[str], sentinel: str | None = None,
                              pod_ports: list[str] | None = None, **extra_vars) -> dict:
         """An inventory for playbooks/standalone.yml: the instance namespaces (and the sentinel) as
         hosts with a local connection, the NB of this harness, this topology's addresses."""
+        def both(port, key):
+            return ",".join(a for a in (port.get(key), port.get(f"{key}6")) if a)
+
         def host(netns):
             port = self.ports[netns]
             entry = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
-                     "standalone_gateway_netns": netns, "standalone_gateway_internal_ip": port["ip"],
+                     "standalone_gateway_netns": netns, "standalone_gateway_internal_ip": both(port, "ip"),
                      "standalone_gateway_node": port.get("node", CHASSIS)}
             if "external_ip" in port:
-                entry["standalone_gateway_external_ip"] = port["external_ip"]
+                entry["standalone_gateway_external_ip"] = both(port, "external_ip")
             entry.update(port.get("hostvars", {}))
             return entry
 
@@ -324,10 +374,10 @@ class Dataplane(processes.Harness):
             "standalone_gateway_nb_connection": self.nb_remote,
             "standalone_gateway_router": ROUTER,
             "standalone_gateway_bfd_port": BFD_PORT,
-            "standalone_gateway_bfd_peer_ips": [INTERNAL_GW],
-            "standalone_gateway_internal_gateway": INTERNAL_GW,
-            "standalone_gateway_external_gateway": EXTERNAL_GW,
-            "standalone_gateway_subnet_cidrs": {CLIENT_SWITCH: CLIENT_CIDR},
+            "standalone_gateway_bfd_peer_ips": [INTERNAL_GW] + ([INTERNAL_GW6] if self.dual_stack else []),
+            "standalone_gateway_internal_gateway": INTERNAL_GW + (f",{INTERNAL_GW6}" if self.dual_stack else ""),
+            "standalone_gateway_external_gateway": EXTERNAL_GW + (f",{EXTERNAL_GW6}" if self.dual_stack else ""),
+            "standalone_gateway_subnet_cidrs": {CLIENT_SWITCH: CLIENT_CIDR + (f",{CLIENT_CIDR6}" if self.dual_stack else "")},
             "standalone_gateway_pod_ports": pod_ports or [],
             "standalone_gateway_state_dir": str(self.workdir / "agent"),
         }
@@ -417,7 +467,7 @@ class Dataplane(processes.Harness):
 
     def leaked_packets(self, source: str = CLIENT_CIDR) -> int:
         """VPC client packets from ``source`` that reached the node (the router's ordinary route)."""
-        out = run("iptables", "-t", "raw", "-L", "PREROUTING", "-v", "-x", "-n", netns=self.node_ns)
+        out = run(_iptables(source), "-t", "raw", "-L", "PREROUTING", "-v", "-x", "-n", netns=self.node_ns)
         for line in out.splitlines():
             fields = line.split()
             if len(fields) > 7 and fields[2] == "ACCEPT" and fields[7] == source:
@@ -425,9 +475,12 @@ class Dataplane(processes.Harness):
         raise HarnessError(f"leak counter for {source} missing on the node")
 
     def forwarded_packets(self, netns: str) -> int:
-        """Client packets that entered a gateway instance's namespace on its internal link."""
-        out = run("iptables", "-t", "raw", "-L", "PREROUTING", "-v", "-x", "-n", netns=netns)
-        return sum(int(line.split()[0]) for line in out.splitlines() if "vegF-count" in line)
+        """Client packets (both families) that entered a gateway instance's namespace on its internal link."""
+        total = 0
+        for tool in ("iptables", "ip6tables"):
+            out = run(tool, "-t", "raw", "-L", "PREROUTING", "-v", "-x", "-n", netns=netns)
+            total += sum(int(line.split()[0]) for line in out.splitlines() if "vegF-count" in line)
+        return total
 
     # ---- teardown -------------------------------------------------------------------------
     def started_bfdd(self) -> list[int]:
@@ -495,20 +548,33 @@ def _serve(tcp_port: int, udp_port: int) -> None:
     tcp.listen(512)
     udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     udp.bind(("0.0.0.0", udp_port))
-    sel.register(tcp, selectors.EVENT_READ)
-    sel.register(udp, selectors.EVENT_READ)
+    tcps, udps = [tcp], [udp]
+    if socket.has_ipv6:
+        # IPv6 apart (v6only), so an IPv4 peer is still reported as a.b.c.d
+        tcp6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        tcp6.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        tcp6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        tcp6.bind(("::", tcp_port))
+        tcp6.listen(512)
+        udp6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        udp6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        udp6.bind(("::", udp_port))
+        tcps.append(tcp6)
+        udps.append(udp6)
+    for sock in tcps + udps:
+        sel.register(sock, selectors.EVENT_READ)
     print("listening", flush=True)
     while True:
         for key, _events in sel.select():
-            if key.fileobj is tcp:
-                conn, peer = tcp.accept()
+            if key.fileobj in tcps:
+                conn, peer = key.fileobj.accept()
                 try:
                     conn.sendall(peer[0].encode() + b"\n")
                 finally:
                     conn.close()
             else:
-                data, peer = udp.recvfrom(2048)
-                udp.sendto(peer[0].encode() + b" " + data, peer)
+                data, peer = key.fileobj.recvfrom(2048)
+                key.fileobj.sendto(peer[0].encode() + b" " + data, peer)
 
 
 def _connect(host: str, port: int, count: int) -> list[str]:
@@ -550,7 +616,7 @@ def _hop(host: str, ttl: int, tries=3) -> str:
 def _probe(host: str, port: int, interval: float, seconds: float) -> dict:
     """Send a numbered UDP probe every `interval`; record (send time, reply time, replier's view of our
     source) for each. One 5-tuple, so OVN's ECMP keeps it on one gateway while that one lives."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
     sock.setblocking(False)
     sent: dict[int, float] = {}
     replies: dict[int, tuple[float, str]] = {}

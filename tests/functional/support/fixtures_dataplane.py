@@ -36,12 +36,17 @@ def gateway_spec(name="gateway1", bfd=True, interval=300, **spec) -> dict:
 
 
 class EgressWorld:
-    def __init__(self, dp: Dataplane):
+    """``clients``: short name -> IPv4 address, or (IPv4, IPv6); ``gateways``: short name ->
+    (internal, external) IPv4 addresses, or (internal, external, internal IPv6, external IPv6)."""
+
+    def __init__(self, dp: Dataplane, clients: dict | None = None, gateways: dict | None = None):
         self.dp = dp
-        self.clients = {short: dp.add_client(short, ip) for short, ip in CLIENTS.items()}
-        self.gateways = {short: dp.add_gateway_instance(short, *addrs) for short, addrs in GATEWAYS.items()}
+        clients, gateways = clients or CLIENTS, gateways or GATEWAYS
+        self.clients = {short: dp.add_client(short, *((ip,) if isinstance(ip, str) else ip))
+                        for short, ip in clients.items()}
+        self.gateways = {short: dp.add_gateway_instance(short, *addrs) for short, addrs in gateways.items()}
         self.sentinel = dp.add_sentinel()
-        self.external_ip = {short: addrs[1] for short, addrs in GATEWAYS.items()}
+        self.external_ip = {short: addrs[1] for short, addrs in gateways.items()}
         dp.sync()
 
     def lsp(self, client: str) -> str:
