@@ -17,14 +17,23 @@ import subprocess
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
 
-def docstring(script: pathlib.Path) -> tuple[str, str]:
-    """(title, body) of a bench script's docstring, without its usage line."""
+# The sections' headings (the prose under each is its script's docstring)
+TITLES = {"agent": "Gateway agent", "eda": "Event-Driven Ansible", "failover": "Failover on the OVN data plane",
+          "kube": "Kubernetes mode on real pods", "nb": "NB modules", "reconciler": "Gateway reconciler",
+          "snat_log": "SNAT record"}
+
+
+def docstring(script: pathlib.Path) -> str:
+    """A bench script's docstring without its usage line."""
     import ast  # pylint: disable=import-outside-toplevel
 
-    text = ast.get_docstring(ast.parse(script.read_text())) or script.stem
-    title, _sep, body = text.partition("\n")
-    body = "\n".join(line for line in body.splitlines() if not line.strip().startswith("python tests/bench/"))
-    return title.rstrip("."), body.strip()
+    text = ast.get_docstring(ast.parse(script.read_text())) or ""
+    return "\n".join(line for line in text.splitlines() if not line.strip().startswith("python tests/bench/")).strip()
+
+
+def demoted(markdown: str) -> str:
+    """A section's own headings below the page's."""
+    return "\n".join(f"###{line.lstrip('#')}" if line.startswith("#") else line for line in markdown.splitlines())
 
 
 def commit() -> str:
@@ -48,11 +57,10 @@ def render(results: pathlib.Path, img_dir: pathlib.Path, img_prefix: str) -> str
         if not table.exists():
             missing.append(section)
             continue
-        title, body = docstring(script)
         ran = datetime.datetime.fromtimestamp(table.stat().st_mtime, datetime.timezone.utc)
-        lines += [f"## {title} (`bash hack/bench.sh {section}`)", "", body, "",
+        lines += [f"## {TITLES.get(section, section)} (`bash hack/bench.sh {section}`)", "", docstring(script), "",
                   f"Run {ran:%Y-%m-%d %H:%M} UTC; raw results `build/bench/{section}.json`.", "",
-                  table.read_text().rstrip(), ""]
+                  demoted(table.read_text().rstrip()), ""]
         plot = results / f"{section}.png"
         if plot.exists():
             img_dir.mkdir(parents=True, exist_ok=True)

@@ -15,8 +15,8 @@ from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
-    _VALID_ARGS = frozenset(("gateway", "vpc", "subnets", "planned_subnets", "image", "owner_uid", "runtime",
-                             "snat_log"))
+    _VALID_ARGS = frozenset(("gateway", "vpc", "subnets", "planned_subnets", "nodes", "image", "owner_uid",
+                             "runtime", "snat_log"))
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
@@ -26,6 +26,7 @@ class ActionModule(ActionBase):
             return {**result, "failed": True, "msg": f"veg_workload: unsupported option(s) {', '.join(unknown)}"}
         try:
             gateway = parse_gateway(args.get("gateway"))
+            _discovery.check_node_selector(gateway, args.get("nodes"))
             subnets = _discovery.with_planned_subnets(args.get("subnets") or [], args.get("planned_subnets"))
             plan = _discovery.workload_plan(gateway, args.get("vpc") or {}, subnets, args.get("image") or "",
                                             args.get("owner_uid") or "", args.get("runtime") or "agent",

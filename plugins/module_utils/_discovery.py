@@ -38,6 +38,38 @@ def selector_matches(selector, labels: dict | None) -> bool:
             and all(_requirement_matches(r, labels) for r in selector.match_expressions))
 
 
+def _node_requirement_matches(requirement, values: dict) -> bool:
+    """A node selector requirement: a label selector's operators, and Gt/Lt on integers."""
+    if requirement.operator in ("Gt", "Lt"):
+        try:
+            have, bound = int(values[requirement.key]), int(requirement.values[0])
+        except (KeyError, IndexError, ValueError):
+            return False
+        return have > bound if requirement.operator == "Gt" else have < bound
+    return _requirement_matches(requirement, values)
+
+
+def node_term_matches(term, node: dict) -> bool:
+    """One term of spec.nodeSelector (a NodeSelectorTerm of the pods' required node affinity)."""
+    metadata = node.get("metadata") or {}
+    labels = metadata.get("labels") or {}
+    return (all(labels.get(k) == v for k, v in term.match_labels)
+            and all(_node_requirement_matches(r, labels) for r in term.match_expressions)
+            and all(_node_requirement_matches(r, {"metadata.name": metadata.get("name", "")}) for r in term.match_fields))
+
+
+def check_node_selector(gateway: Gateway, nodes: list | None) -> None:
+    """The terms are OR-ed, as in the Deployment's node affinity: when none matches any node,
+    no gateway pod can ever be scheduled; say so instead of waiting out the timeout.
+    ``nodes`` None: not read, nothing checked."""
+    if not gateway.node_selector or nodes is None:
+        return
+    if not any(node_term_matches(term, node) for term in gateway.node_selector for node in nodes):
+        names = ", ".join(sorted((n.get("metadata") or {}).get("name", "") for n in nodes)[:5]) or "none"
+        fail("spec.nodeSelector", [t.to_dict() for t in gateway.node_selector],
+             f"matches no node of the cluster ({len(nodes)}: {names}), so no gateway pod can be scheduled")
+
+
 def subnet_vpcs(subnets: list) -> dict:
     """Subnet name -> its VPC (``spec.vpc``, Kube-OVN's default VPC when empty)."""
     return {s["metadata"]["name"]: (s.get("spec") or {}).get("vpc") or DEFAULT_VPC for s in subnets}

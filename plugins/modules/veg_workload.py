@@ -16,7 +16,7 @@ description:
     (what the private filter C(veg_workload) returns).
   - "A gateway the cluster cannot run - its C(spec.internalSubnet), C(spec.externalSubnet) or a
     policy's subnet names a Subnet that does not exist, the external Subnet is no Multus network,
-    BFD is on and the Vpc has no BFD port - fails the task with one line,
+    BFD is on and the Vpc has no BFD port, C(spec.nodeSelector) matches none of O(nodes) - fails the task with one line,
     C(FIELD: problem (got VALUE)), and the C(field) and C(value) return values."
   - Runs on the controller and reads or writes nothing itself.
 version_added: 0.2.0
@@ -46,6 +46,12 @@ options:
     type: list
     elements: dict
     default: []
+  nodes:
+    description:
+      - The cluster's Node objects. Given, a C(spec.nodeSelector) that matches none of them fails
+        (no gateway pod could ever be scheduled). Omitted, nothing is checked.
+    type: list
+    elements: dict
   image:
     description: Image of the gateway pods when C(spec.image) is empty.
     type: str

@@ -298,6 +298,30 @@ class Bench:
         self.cluster.stop()
 
 
+def report(result: dict) -> str:
+    """build/bench/eda.md from eda.json."""
+    lat = result["latency"]
+    parts = ", ".join(f"{part} {lat[part]['p50']:.3f} s" for part in
+                      ("delivery", "window", "action_start", "playbook", "module_and_transaction") if part in lat)
+    lines = ["| what | p50 | p95 | max | n |", "|---|---:|---:|---:|---:|",
+             *(f"| {label} | {s['p50']:.3f} s | {s['p95']:.3f} s | {s['max']:.3f} s | {s['n']} |" for label, s in (
+                 ("a new selected pod's LSP -> member of the port group", lat["total"]),
+                 ("port group deleted as kube-ovn-controller v1.14's GC does -> repaired", result["repair"]),
+                 ("rerunning playbooks/deploy.yml instead (the baseline)", result["deploy_rerun"]))),
+             "", f"Breakdown of the p50 latency: {parts}. Deploy rerun / event p50: "
+             f"{result['ratio_deploy_to_event_p50']}. A burst of {result['burst']['pods']} pods: all members after "
+             f"{result['burst']['seconds_to_all_members']} s in {result['burst']['actions']} actions."]
+    if "scale" in result:
+        scale = result["scale"]
+        lines += ["", f"At {scale['pods']} pods over {scale['gateways']} gateways: all members "
+                  f"{scale['all_members_after_s']} s after the API writes began ({scale['api_create_seconds']} s of "
+                  f"writes); then a new pod's latency p50 {scale['latency']['p50']:.3f} s, p95 "
+                  f"{scale['latency']['p95']:.3f} s; RSS of the event source alone "
+                  f"{scale['source_alone_mib']['VmRSS']:.0f} MiB, of the ansible-rulebook process "
+                  f"{scale['rulebook_process_mib']['VmRSS']:.0f} MiB."]
+    return "\n".join(lines) + "\n"
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=20)
@@ -305,7 +329,11 @@ def main():
     parser.add_argument("--scale-gateways", type=int, default=20)
     parser.add_argument("--repair-runs", type=int, default=5)
     parser.add_argument("--deploy-runs", type=int, default=3)
+    parser.add_argument("--report", action="store_true", help="only rewrite eda.md from eda.json")
     args = parser.parse_args()
+    if args.report:
+        (OUT / "eda.md").write_text(report(json.loads((OUT / "eda.json").read_text())))
+        return
     OUT.mkdir(parents=True, exist_ok=True)
     workdir = pathlib.Path(tempfile.mkdtemp(prefix=f"vegE{os.getpid()}-bench-eda-"))
     bench = Bench(workdir)
@@ -340,6 +368,7 @@ def main():
     finally:
         bench.close()
     (OUT / "eda.json").write_text(json.dumps(result, indent=1))
+    (OUT / "eda.md").write_text(report(result))
     print(json.dumps({k: v for k, v in result.items() if k != "latency"} | {
         "latency": {k: v for k, v in result["latency"].items() if k != "samples"}}, indent=1))
 

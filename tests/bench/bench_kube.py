@@ -177,6 +177,10 @@ def bfd_port(world: KubeNodeWorld):
         "vpc_bfd_port_name": BFD_PORT, "vpc_bfd_port_max_nodes": 1})
 
 
+def sec(value) -> str:
+    return "-" if value is None else f"{value:.3f} s"
+
+
 def report(results: dict) -> str:
     """build/bench/kube.md: the tables of docs/benchmarks.md's Kubernetes section."""
     lines = ["| BFD (OVN min_rx x multiplier) | failure | lost: window median / max | probes lost, median "
@@ -197,8 +201,8 @@ def report(results: dict) -> str:
     for spec, entry in results["configs"].items():
         deploy = entry["deploy"]
         lines.append(f"| {spec} ({'first deploy' if deploy['first'] else 'update'}) | "
-                     f"{fmt(deploy['playbook_seconds'])} s | {fmt(deploy['first_gateway_flow_seconds'])} s | "
-                     f"{fmt(deploy['bfd_up_after_write_seconds'])} s | "
+                     f"{sec(deploy['playbook_seconds'])} | {sec(deploy['first_gateway_flow_seconds'])} | "
+                     f"{sec(deploy['bfd_up_after_write_seconds'])} | "
                      f"{entry.get('flaps', '-')} in {entry.get('stability_seconds', 0):.0f} s |")
     lines += ["", "| gateway pod | RSS of its processes | by process |", "|---|---:|---|"]
     for pod in results["memory"]:
@@ -242,7 +246,12 @@ def main(argv=None):
     parser.add_argument("--modes", default=",".join(MODES))
     parser.add_argument("--stability", type=float, default=60, help="count BFD status changes over this many seconds")
     parser.add_argument("--output", default=str(REPO / "build" / "bench" / "kube.json"))
+    parser.add_argument("--report", action="store_true", help="only rewrite kube.md from kube.json")
     args = parser.parse_args(argv)
+    out = pathlib.Path(args.output)
+    if args.report:
+        out.with_suffix(".md").write_text(report(json.loads(out.read_text())))
+        return
     modes = args.modes.split(",")
     results = {"ovn": "25.03", "modes": modes, "configs": {}, "memory": []}
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="vegBench-"))
@@ -281,7 +290,6 @@ def main(argv=None):
     finally:
         world.stop()
         shutil.rmtree(workdir, ignore_errors=True)
-    out = pathlib.Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
     out.with_suffix(".md").write_text(report(results))

@@ -196,7 +196,7 @@ def veg(ns, name, **spec):
 # -- the world -----------------------------------------------------------------------------------------
 
 @contextlib.contextmanager
-def running_world(kube_cluster, workdir, **rulebook_vars):
+def running_world(kube_cluster, workdir, rulebook_args=(), **rulebook_vars):
     """One NB, the external and policy subnets, two nodes, and the rulebook running with
     ``rulebook_vars`` (its vars.yml); everything it made is removed afterwards."""
     nb = NbDatabase(workdir, "7.11.0")
@@ -213,7 +213,7 @@ def running_world(kube_cluster, workdir, **rulebook_vars):
         api.subnet("ovn-default", "10.16.0.0/16")
     for node in NODES:
         kube.add_node(kube_cluster, node)
-    rulebook = Rulebook(workdir, kube_cluster, nb.connection, **rulebook_vars).start()
+    rulebook = Rulebook(workdir, kube_cluster, nb.connection, **rulebook_vars).start(extra_args=rulebook_args)
     try:
         yield {"nb": nb, "api": api, "rulebook": rulebook, "tag": str(os.getpid()), "switch": nb.uuids["switch"]}
     finally:

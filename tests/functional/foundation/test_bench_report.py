@@ -23,12 +23,12 @@ def test_the_page_holds_what_the_benchmarks_wrote(tmp_path):
     table = "| what | figure |\n|---|---|\n| a run | 0.123 s |\n"
     (results / "failover.md").write_text(table)
     (results / "failover.png").write_bytes(b"\x89PNG plot")
-    (results / "kube.md").write_text("| pod | 9.8 MiB |\n")
+    (results / "kube.md").write_text("## 2 pods\n| pod | 9.8 MiB |\n")
     page = report.render(results, tmp_path / "img", "img/")
-    title, body = report.docstring(REPO / "tests" / "bench" / "bench_failover.py")
-    assert f"## {title} (`bash hack/bench.sh failover`)" in page
+    body = report.docstring(REPO / "tests" / "bench" / "bench_failover.py")
+    assert f"## {report.TITLES['failover']} (`bash hack/bench.sh failover`)" in page
     assert body.splitlines()[0] in page and "python tests/bench/" not in page
-    assert table.rstrip() in page and "| pod | 9.8 MiB |" in page
+    assert table.rstrip() in page and "### 2 pods\n| pod | 9.8 MiB |" in page
     assert (tmp_path / "img" / "failover.png").read_bytes() == b"\x89PNG plot"
     assert "![failover](img/failover.png)" in page and "![kube]" not in page
     scripts = {p.stem.removeprefix("bench_") for p in (REPO / "tests" / "bench").glob("bench_*.py")}

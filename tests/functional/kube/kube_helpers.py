@@ -67,6 +67,9 @@ def playbook_vars(nb, namespace, gateway):
         "egress_gateway_image": "localhost/kubeovn-egress-gateway:0.1.0",
         "egress_gateway_wait_timeout": 90,
         "egress_gateway_wait_delay": 1,
+        # no ovn-northd / ovn-controller behind this NB: BFD rows never get a status to wait for
+        # (the wait itself: tests/functional/reconciler, e2e_kube on the real data plane)
+        "egress_gateway_bfd_wait": 0,
         "egress_gateway_network_attachment": {"name": "eth1", "namespace": namespace, "master": "eth1"},
         "egress_gateway_external_subnet": {"provider": f"eth1.{namespace}", "cidr_block": "172.17.0.0/16",
                                            "gateway": "172.17.0.1"},

@@ -110,6 +110,10 @@ def mistakes(namespace):
         ("deploy", {}, {"egress_gateway_manifest": yaml.safe_dump(gateway(namespace, externalSubnet="subnet1")),
                         "egress_gateway_external_subnet": {}},
          "spec.externalSubnet: Subnet's spec.provider is 'ovn', not <nad name>.<nad namespace>"),
+        ("deploy", {}, {"egress_gateway_manifest": yaml.safe_dump(gateway(namespace, nodeSelector=[
+            {"matchLabels": {"egress": "nowhere"}}, {"matchExpressions": [{"key": "zone", "operator": "Gt",
+                                                                          "values": ["9"]}]}]))},
+         "spec.nodeSelector: matches no node of the cluster"),
         ("scale", {}, {"egress_gateway_manifest": good}, "egress_gateway_replicas: is required"),
         ("scale", {}, {"egress_gateway_manifest": good, "egress_gateway_replicas": 11},
          "egress_gateway_replicas: must be between 0 and 10 (got 11)"),

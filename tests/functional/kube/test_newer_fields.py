@@ -14,11 +14,10 @@ import json
 import subprocess
 
 import pytest
-import yaml
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 
-from kube_helpers import run_collection_playbook
+from kube_helpers import playbook_vars, run_collection_playbook
 from support import nbworld
 from support.ansible import REPO, ansible_env
 from ansible_collections.kubeovn.egress_gateway.tests.functional.support.data.invalid_gateways import VALID_RESOURCES
@@ -34,15 +33,6 @@ def manifest(namespace, **spec):
             "metadata": {"name": "gateway1", "namespace": namespace},
             "spec": {"replicas": 1, "externalSubnet": f"macvlan-{namespace}",
                      "policies": [{"snat": True, "ipBlocks": ["10.18.0.0/16"]}], **spec}}
-
-
-def playbook_vars(nb, namespace, gateway):
-    return {"egress_gateway_manifest": yaml.safe_dump(gateway), "egress_gateway_nb_connection": nb.connection,
-            "egress_gateway_image": "localhost/kubeovn-egress-gateway:0.1.0",
-            "egress_gateway_wait_timeout": 90, "egress_gateway_wait_delay": 1,
-            "egress_gateway_network_attachment": {"name": "eth1", "namespace": namespace, "master": "eth1"},
-            "egress_gateway_external_subnet": {"provider": f"eth1.{namespace}", "cidr_block": "172.17.0.0/16",
-                                               "gateway": "172.17.0.1"}}
 
 
 @pytest.fixture

@@ -81,8 +81,10 @@ def kubeconfig_text(server: str, ca: pathlib.Path, token: str, user: str = "admi
 class Cluster:
     """One etcd + kube-apiserver + kube-controller-manager living in ``workdir``."""
 
-    def __init__(self, workdir: pathlib.Path):
+    def __init__(self, workdir: pathlib.Path, watch_cache: bool = True):
         self.workdir = pathlib.Path(workdir)
+        self.watch_cache = watch_cache  # False: watches go to etcd, so compaction makes old ones 410
+        self.etcd = ""
         self.pki = self.workdir / "pki"
         self.kubeconfig = self.workdir / "kubeconfig"
         self.state_file = self.workdir / "cluster.json"
@@ -97,6 +99,7 @@ class Cluster:
         (self.pki / "tokens.csv").write_text(f'{ADMIN_TOKEN},admin,admin-uid,"system:masters"\n')
         etcd_client, etcd_peer, etcd_metrics, api_port = (free_port() for _ in range(4))
         self.server = f"https://127.0.0.1:{api_port}"
+        self.etcd = f"http://127.0.0.1:{etcd_client}"
         self._spawn("etcd", [
             "etcd", "--data-dir", str(self.workdir / "etcd"), "--name", "vegE",
             "--listen-client-urls", f"http://127.0.0.1:{etcd_client}",
@@ -116,6 +119,7 @@ class Cluster:
             f"--service-account-key-file={self.pki / 'sa.pub'}",
             f"--service-account-signing-key-file={self.pki / 'sa.key'}",
             "--service-cluster-ip-range=10.0.0.0/24", "--allow-privileged=true",
+            *([] if self.watch_cache else ["--watch-cache=false"]),
         ])
         self.kubeconfig.write_text(kubeconfig_text(self.server, self.pki / "ca.crt", ADMIN_TOKEN))
         self._save()
@@ -129,6 +133,16 @@ class Cluster:
         ])
         self._save()
         return self
+
+    def compact(self) -> int:
+        """Compact etcd at its current revision (what its periodic compaction does): a watch or
+        list from an older resourceVersion then gets 410 Gone. Returns the revision."""
+        status = json.loads(subprocess.run(["etcdctl", f"--endpoints={self.etcd}", "endpoint", "status", "-w", "json"],
+                                           capture_output=True, text=True, check=True, timeout=30).stdout)
+        revision = status[0]["Status"]["header"]["revision"]
+        subprocess.run(["etcdctl", f"--endpoints={self.etcd}", "compact", str(revision)],
+                       capture_output=True, text=True, check=True, timeout=30)
+        return revision
 
     def _spawn(self, name, argv):
         log = open(self.workdir / f"{name}.log", "wb")  # pylint: disable=consider-using-with

@@ -27,6 +27,8 @@ Arguments:
                    the collection's finalizer); false (default) = keep the NB rows of deployed gateways
   window:          coalescing window in seconds (default 0.1)
   settle_timeout:  seconds an action may take before its gateway is retried (default 30, doubling)
+  watch_seconds:   how long one Kubernetes watch lasts before it is renewed from its last
+                   resourceVersion (default 300)
 
 Events: ``{"egress_gateway": {"action": "rows", "gateways": [ovn_egress_gateway gateways[] items],
 "reasons": {key: [...]}}}``, ``{"action": "deploy", "gateway", "object"}``,
@@ -117,6 +119,7 @@ class KubeApi:
             config.load_kube_config(config_file=args.get("kubeconfig") or None, context=args.get("context") or None,
                                     client_configuration=cfg)
         self.host = cfg.host.rstrip("/")
+        self.watch_seconds = int(float(args.get("watch_seconds") or WATCH_SECONDS))
         self.ssl = ssl.create_default_context(cafile=cfg.ssl_ca_cert) if cfg.ssl_ca_cert else ssl.create_default_context()
         if cfg.cert_file:
             self.ssl.load_cert_chain(cfg.cert_file, cfg.key_file)
@@ -158,7 +161,7 @@ class KubeApi:
     async def watch(self, path, params, version, on_event):
         """Watch from ``version`` until the server ends the watch; returns the last version."""
         query = dict(params, watch="1", resourceVersion=version, allowWatchBookmarks="true",
-                     timeoutSeconds=str(WATCH_SECONDS))
+                     timeoutSeconds=str(self.watch_seconds))
         async with self.session.get(self.host + path, params=query) as resp:
             if resp.status != 200:
                 raise OSError(f"watch {path}: HTTP {resp.status} {(await resp.text())[:200]}")

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils import _discovery
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import parse_gateway
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._deployment import (
@@ -381,3 +382,21 @@ def test_bfd_port_chassis():
     assert bfd_port_networks("10.255.255.254/24") == ["10.255.255.254/24"]
     with pytest.raises(EgressGatewayError, match="bfdPort.ip"):
         bfd_port_networks("10.255.255.300")
+
+
+def test_node_selector_terms_are_ored_with_node_operators():
+    def veg(*terms):
+        return parse_gateway({"apiVersion": "kubeovn.io/v1", "kind": "VpcEgressGateway",
+                              "metadata": {"name": "g", "namespace": "default"},
+                              "spec": {"externalSubnet": "ext", "policies": [{"snat": True, "ipBlocks": ["10.1.0.0/16"]}],
+                                       "nodeSelector": list(terms)}})
+    nodes = [{"metadata": {"name": "n1", "labels": {"zone": "3", "egress": "true"}}},
+             {"metadata": {"name": "n2", "labels": {"zone": "7"}}}]
+    for term in ({"matchLabels": {"egress": "true"}}, {"matchExpressions": [{"key": "zone", "operator": "Gt", "values": ["5"]}]},
+                 {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["n2"]}]}):
+        _discovery.check_node_selector(veg({"matchLabels": {"egress": "no"}}, term), nodes)
+    _discovery.check_node_selector(veg({"matchLabels": {"egress": "no"}}), None)   # nodes not read
+    with pytest.raises(EgressGatewayError) as exc:
+        _discovery.check_node_selector(veg({"matchLabels": {"egress": "no"}},
+                                           {"matchExpressions": [{"key": "zone", "operator": "Lt", "values": ["3"]}]}), nodes)
+    assert exc.value.field == "spec.nodeSelector" and "matches no node of the cluster (2: n1, n2)" in str(exc.value)
