@@ -32,7 +32,7 @@ bench_kube() {
   local bfd=() spec
   for spec in ${BENCH_KUBE_BFD:-100x3 50x3}; do bfd+=(--bfd "$spec"); done
   .venv/bin/python tests/bench/bench_kube.py --runs "${BENCH_KUBE_RUNS:-5}" "${bfd[@]}" \
-    --stability "${BENCH_KUBE_STABILITY:-60}"
+    --stability "${BENCH_KUBE_STABILITY:-300}"
 }
 
 # NB modules: module runs against Python start-up and ovn-nbctl, at 0 and 50,000 switch ports
