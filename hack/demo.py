@@ -274,7 +274,7 @@ def kubernetes():
         deleted_at = time.time()
         world.core().delete_namespaced_pod(victim["name"], "default", grace_period_seconds=0)
         say(f"UDP probes every 10 ms; {victim['name']} ({victim['external']}) carried them: "
-            f"kubectl delete pod {victim['name']} --grace-period=0")
+            f"kubectl delete pod {victim['name']} --grace-period=0 --force")
         timeline = json.loads(probe.communicate()[0])
         result = outage(timeline, after=deleted_at - timeline["epoch"] - 0.05)
         if result["window"] is None:
@@ -291,6 +291,8 @@ def kubernetes():
             raise SystemExit(f"expected a new pod with {victim['internal']}")
         dp.wait_bfd({ip: "up" for ip in internal}, timeout=60)
         waited = wait_for(lambda: set(dp.tcp_sources(client["netns"], 16)) == external, 60)
+        if set(dp.tcp_sources(client["netns"], 16)) != external:
+            raise SystemExit(f"new flows did not use both gateways {sorted(external)} again")
         say(f"its BFD session is up and new flows use both gateways again after {waited:.1f} s")
 
         section("6. Remove the gateway with playbooks/remove.yml")

@@ -18,7 +18,7 @@ the time from the NB write until OVN has every BFD session up (the deploy waits 
 then the 29090 drop takes the selected traffic, kube-ovn#6379),
 each gateway pod's memory (RSS of its processes), and BFD status changes in steady traffic.
 
-    python tests/bench/bench_kube.py [--runs 5] [--bfd 100x3 --bfd 50x3] [--stability 60]
+    python tests/bench/bench_kube.py [--runs 5] [--bfd 100x3 --bfd 50x3] [--stability 300]
 """
 from __future__ import annotations
 
@@ -244,7 +244,7 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--bfd", action="append", help="OVN interval x multiplier, e.g. 100x3 (repeatable)")
     parser.add_argument("--modes", default=",".join(MODES))
-    parser.add_argument("--stability", type=float, default=60, help="count BFD status changes over this many seconds")
+    parser.add_argument("--stability", type=float, default=300, help="count BFD status changes over this many seconds")
     parser.add_argument("--output", default=str(REPO / "build" / "bench" / "kube.json"))
     parser.add_argument("--report", action="store_true", help="only rewrite kube.md from kube.json")
     args = parser.parse_args(argv)

@@ -2,7 +2,7 @@
 the repository, as a user runs them after cloning). Each demo checks its own story as it goes
 (flows through both gateways, the interruption ends, the new pod takes the old one's addresses)
 and exits non-zero when a step does not hold; here: it exits 0, it told every step, and it left
-neither its work directory nor a network namespace of its own behind.
+neither its work directory nor a network namespace of its own (its harness's, its pods') behind.
 """
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ def test_the_readme_prints_both_demos():
 
 @pytest.mark.parametrize("command", sorted({c.text: c for c in demo_commands()}.values(), key=str), ids=str)
 def test_demo_runs_as_printed(command):
+    before = {n for n in run("ip", "netns", "list").split() if n.startswith("cni-")}
     proc = subprocess.run(command.argv, cwd=REPO, capture_output=True, text=True, timeout=900, check=False)
     print(proc.stdout)
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
@@ -43,3 +44,5 @@ def test_demo_runs_as_printed(command):
     assert not pathlib.Path(workdir).exists(), workdir
     left = [n for n in run("ip", "netns", "list").split() if n.startswith(prefix)]
     assert not left, left
+    pods = [n for n in run("ip", "netns", "list").split() if n.startswith("cni-")]
+    assert not set(pods) - before, set(pods) - before

@@ -202,6 +202,8 @@ def cmd_add(conf: dict, args: dict) -> dict:
     record = {"pod": f"{namespace}/{name}", "netns": netns_path, "lsp": lsp,
               "host_if": _host_ifname(dp, container_id), "external": None}
     (state_dir / f"{container_id}.json").write_text(json.dumps(record))
+    with open(state_dir / "netns.list", "a") as seen:   # every sandbox's netns, for Nodes.stop()
+        seen.write(netns_path + "\n")
 
     host_if = record["host_if"]
     run("ip", "link", "add", "eth0", "netns", netns, "type", "veth", "peer", "name", host_if, "netns", dp.ovs_ns)

@@ -290,6 +290,13 @@ class Nodes(processes.Harness):
             self.scheduler_pid = None
         for node in self.nodes:
             node.stop()
+        # containerd removes a sandbox's netns only when it removes the sandbox, which a stopped
+        # kubelet never asks for: delete those of our pods that are left (and have no process)
+        seen = self.state / "netns.list"
+        for path in sorted(set(seen.read_text().split())) if seen.exists() else []:
+            name = pathlib.Path(path).name
+            if pathlib.Path(path).exists() and not run("ip", "netns", "pids", name, check=False).strip():
+                run("ip", "netns", "del", name, check=False)
         run("ip", "link", "del", self.master, netns=self.dp.ext_ns, check=False)
         if not os.environ.get("VEGF_KEEP_WORKDIR"):
             _unmount_below(self.workdir)
