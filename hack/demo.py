@@ -87,6 +87,26 @@ def wait_for(condition, timeout: float, step: float = 0.5) -> float:
     return time.time() - started
 
 
+def interrupt_the_carrier(dp: Dataplane, netns: str, counters: dict, fail, seconds: float):
+    """UDP probes every 10 ms from ``netns``; the instance whose counter (``counters``: instance ->
+    function) moves with them is failed (``fail(instance)``); prints how long traffic was
+    interrupted and where it went, and returns that instance."""
+    probe = dp.probe(netns, seconds=seconds)
+    time.sleep(1.0)
+    before = {key: count() for key, count in counters.items()}
+    time.sleep(0.3)
+    victim = max(counters, key=lambda key: counters[key]() - before[key])
+    failed_at = time.time()
+    fail(victim)
+    timeline = json.loads(probe.communicate()[0])
+    result = outage(timeline, after=failed_at - timeline["epoch"] - 0.05)
+    if result["window"] is None:
+        raise SystemExit(f"traffic did not come back: {result}")
+    say(f"traffic interrupted for {result['window'] * 1000:.0f} ms ({result['lost']} probes lost), "
+        f"then left through {result['to']}")
+    return victim
+
+
 def fresh_build_dir():
     BUILD.mkdir(parents=True, exist_ok=True)
     (BUILD / "ansible.log").write_text("")
@@ -152,20 +172,13 @@ def standalone():
             raise SystemExit("expected the flows to leave through both gateways")
 
         section("5. Take the instance carrying a flow down (link down) and measure the interruption")
-        probe = dp.probe(client, seconds=4.0)
-        time.sleep(1.0)
-        before = {g: dp.forwarded_packets(g) for g in gateways}
-        time.sleep(0.3)
-        victim = max(gateways, key=lambda g: dp.forwarded_packets(g) - before[g])
-        failed_at = time.time()
-        dp.link(victim, up=False)
-        say(f"UDP probes every 10 ms; {victim.rsplit('-', 1)[-1]} ({dp.ports[victim]['external_ip']}) carried them: link down")
-        timeline = json.loads(probe.communicate()[0])
-        result = outage(timeline, after=failed_at - timeline["epoch"] - 0.05)
-        if result["window"] is None:
-            raise SystemExit(f"traffic did not come back: {result}")
-        say(f"traffic interrupted for {result['window'] * 1000:.0f} ms ({result['lost']} probes lost), "
-            f"then left through {result['to']}")
+
+        def link_down(gateway):
+            dp.link(gateway, up=False)
+            say(f"UDP probes every 10 ms; {gateway.rsplit('-', 1)[-1]} ({dp.ports[gateway]['external_ip']}) "
+                "carried them: link down")
+        victim = interrupt_the_carrier(dp, client, {g: (lambda g=g: dp.forwarded_packets(g)) for g in gateways},
+                                       link_down, seconds=4.0)
         print("    BFD: " + ", ".join(f"{ip} {state}" for ip, state in sorted(dp.bfd_status().items())))
         dp.link(victim, up=True)
         waited = wait_for(lambda: dp.ports[victim]["external_ip"] in dp.tcp_sources(client, 8), 30)
@@ -266,21 +279,15 @@ def kubernetes():
             raise SystemExit(f"expected the flows to leave through both gateways {sorted(external)}")
 
         section("5. Delete the gateway pod carrying a probe flow and measure the interruption")
-        probe = dp.probe(client["netns"], seconds=6.0)
-        time.sleep(1.0)
-        before = {p["name"]: net1_tx_packets(world, p) for p in pods}
-        time.sleep(0.3)
-        victim = max(pods, key=lambda p: net1_tx_packets(world, p) - before[p["name"]])
-        deleted_at = time.time()
-        world.core().delete_namespaced_pod(victim["name"], "default", grace_period_seconds=0)
-        say(f"UDP probes every 10 ms; {victim['name']} ({victim['external']}) carried them: "
-            f"kubectl delete pod {victim['name']} --grace-period=0 --force")
-        timeline = json.loads(probe.communicate()[0])
-        result = outage(timeline, after=deleted_at - timeline["epoch"] - 0.05)
-        if result["window"] is None:
-            raise SystemExit(f"traffic did not come back: {result}")
-        say(f"traffic interrupted for {result['window'] * 1000:.0f} ms ({result['lost']} probes lost), "
-            f"then left through {result['to']}")
+        by_name = {p["name"]: p for p in pods}
+
+        def delete(pod_name):
+            world.core().delete_namespaced_pod(pod_name, "default", grace_period_seconds=0)
+            say(f"UDP probes every 10 ms; {pod_name} ({by_name[pod_name]['external']}) carried them: "
+                f"kubectl delete pod {pod_name} --grace-period=0 --force")
+        victim = by_name[interrupt_the_carrier(
+            dp, client["netns"], {n: (lambda p=p: net1_tx_packets(world, p)) for n, p in by_name.items()},
+            delete, seconds=6.0)]
         waited = wait_for(lambda: len([p for p in gateway_pods(world, name)
                                        if p["ready"] and p["name"] != victim["name"]]) == len(pods), 180)
         pods = gateway_pods(world, name)
@@ -290,10 +297,10 @@ def kubernetes():
         if {p["internal"] for p in pods} != internal or victim["name"] in {p["name"] for p in pods}:
             raise SystemExit(f"expected a new pod with {victim['internal']}")
         dp.wait_bfd({ip: "up" for ip in internal}, timeout=60)
-        waited = wait_for(lambda: set(dp.tcp_sources(client["netns"], 16)) == external, 60)
-        if set(dp.tcp_sources(client["netns"], 16)) != external:
+        started = time.time()
+        if dp.wait_sources(client["netns"], external, 60, count=16) != external:
             raise SystemExit(f"new flows did not use both gateways {sorted(external)} again")
-        say(f"its BFD session is up and new flows use both gateways again after {waited:.1f} s")
+        say(f"its BFD session is up and new flows use both gateways again after {time.time() - started:.1f} s")
 
         section("6. Remove the gateway with playbooks/remove.yml")
         playbook(REPO / "playbooks" / "remove.yml", f"kubeovn.egress_gateway.remove {shown}",

@@ -147,32 +147,41 @@ def fmt(value) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
-def plot(results: dict, path: pathlib.Path):
-    """Box plot per BFD setting: the loss window when the link goes down, and the time until the
-    flow moved when only bfdd dies (nothing is lost then: the instance still forwards)."""
+def failover_plot(results: dict, modes: dict, path: pathlib.Path, title: str, line: tuple, width=8):
+    """A box plot per BFD setting and failure: ``modes`` maps a run's mode to (the run's figure,
+    its label); ``line`` (seconds, label) is drawn across. Shared with bench_kube."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    metrics = {"link": ("window", "link down:\ntraffic lost for"), "process": ("moved", "bfdd killed:\nflow moved after")}
     labels, data = [], []
-    for name, res in results["configs"].items():
-        for mode, (key, text) in metrics.items():
+    for res in results["configs"].values():
+        for mode, (key, text) in modes.items():
             values = [r[key] for r in res["runs"] if r["mode"] == mode and r[key] is not None]
             if values:
                 labels.append(f"BFD {res['ovn_min_rx']} ms x {res['multiplier']}\n{text}")
                 data.append(values)
-    fig, ax = plt.subplots(figsize=(8, 4.2))
+    fig, ax = plt.subplots(figsize=(width, 4.2))
     ax.boxplot(data)
     for i, values in enumerate(data, start=1):
         ax.scatter([i] * len(values), values, s=12, alpha=0.6, color="tab:blue", zorder=3)
     ax.set_xticks(range(1, len(labels) + 1), labels, fontsize=8)
-    ax.axhline(1.0, color="tab:red", linestyle="--", linewidth=1, label="1 s (the seed's promise)")
+    ax.axhline(line[0], color="tab:red", linestyle="--", linewidth=1, label=line[1])
     ax.set_ylabel("seconds")
     ax.set_ylim(bottom=0)
-    ax.set_title(f"Egress gateway failover, OVN {results['ovn']} + FRR bfdd, {len(data[0]) if data else 0} runs each")
+    ax.set_title(title)
     ax.legend(loc="upper left")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+
+
+def plot(results: dict, path: pathlib.Path):
+    """The loss window when the link goes down, and the time until the flow moved when only bfdd
+    dies (nothing is lost then: the instance still forwards)."""
+    runs = len(next(iter(results["configs"].values()))["runs"]) // 2 if results["configs"] else 0
+    failover_plot(results, {"link": ("window", "link down:\ntraffic lost for"),
+                            "process": ("moved", "bfdd killed:\nflow moved after")}, path,
+                  f"Egress gateway failover, OVN {results['ovn']} + FRR bfdd, {runs} runs each",
+                  (1.0, "1 s (the seed's promise)"))
 
 
 def report(results: dict, modes) -> str:

@@ -38,7 +38,7 @@ import yaml
 REPO = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "functional"))
 
-from bench_failover import fmt, stability, summarise  # noqa: E402
+from bench_failover import failover_plot, fmt, stability, summarise  # noqa: E402
 from support.ansible import run_playbook  # noqa: E402
 from support.dataplane import BFD_PORT, CLIENT_SWITCH, NODE_EXTERNAL_IP, outage, run  # noqa: E402
 from support.fixtures_node import NAD, KubeNodeWorld  # noqa: E402
@@ -212,31 +212,11 @@ def report(results: dict) -> str:
 
 
 def plot(results: dict, path: pathlib.Path):
-    import matplotlib  # pylint: disable=import-outside-toplevel
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
     what = {"delete": ("window", "pod deleted:\nlost for"), "link": ("window", "link down:\nlost for"),
             "bfdd": ("moved", "bfdd killed:\nmoved after")}
-    labels, data = [], []
-    for entry in results["configs"].values():
-        for mode in results["modes"]:
-            key, text = what[mode]
-            values = [r[key] for r in entry["runs"] if r["mode"] == mode and r[key] is not None]
-            if values:
-                labels.append(f"{entry['ovn_min_rx']} ms x {entry['multiplier']}\n{text}")
-                data.append(values)
-    fig, ax = plt.subplots(figsize=(9, 4.2))
-    ax.boxplot(data)
-    for i, values in enumerate(data, start=1):
-        ax.scatter([i] * len(values), values, s=12, alpha=0.6, color="tab:blue", zorder=3)
-    ax.set_xticks(range(1, len(labels) + 1), labels, fontsize=8)
-    ax.axhline(0.5, color="tab:red", linestyle="--", linewidth=1, label="0.5 s")
-    ax.set_ylabel("seconds")
-    ax.set_ylim(bottom=0)
-    ax.set_title("Kubernetes mode on real pods: failover of a gateway pod, OVN 25.03 + FRR bfdd")
-    ax.legend(loc="upper left")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    failover_plot(results, {mode: what[mode] for mode in results["modes"]}, path,
+                  "Kubernetes mode on real pods: failover of a gateway pod, OVN 25.03 + FRR bfdd", (0.5, "0.5 s"),
+                  width=9)
 
 
 def main(argv=None):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 
 import pytest
 
@@ -24,12 +23,7 @@ G1, G2, G3 = "10.16.0.101", "10.16.0.102", "10.16.0.103"
 
 
 def wait_sources(world, wanted: set, client="c1", timeout=20) -> set:
-    """Flows until they leave exactly through `wanted` (BFD state changes take a moment)."""
-    deadline = time.time() + timeout
-    while True:
-        seen = world.sources(client)
-        if seen == wanted or time.time() > deadline:
-            return seen
+    return world.dp.wait_sources(world.clients[client], wanted, timeout)
 
 
 def kill_bfdd(world, short: str):

@@ -50,11 +50,7 @@ def sources(world, family: int, count=24) -> set:
 
 
 def wait_sources(world, family: int, wanted: set, timeout=30) -> set:
-    deadline = time.time() + timeout
-    while True:
-        seen = sources(world, family)
-        if seen == wanted or time.time() > deadline:
-            return seen
+    return world.dp.wait_sources(world.clients["c1"], wanted, timeout, **({"host": EXTERNAL_GW6} if family == 6 else {}))
 
 
 def external(short: str, family: int) -> str:

@@ -82,13 +82,7 @@ def sources(world, client: dict, count=32) -> set:
 
 
 def wait_sources(world, client: dict, wanted: set, timeout=60) -> set:
-    """Flows until they leave exactly through ``wanted`` (BFD state changes take a moment)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        seen = sources(world, client)
-        if seen == wanted or time.monotonic() > deadline:
-            return seen
-        time.sleep(1)
+    return world.dp.wait_sources(client["netns"], wanted, timeout, count=32, pause=1)
 
 
 def nb_rows_of(world, name: str) -> dict:

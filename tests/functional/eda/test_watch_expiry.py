@@ -24,13 +24,8 @@ EXPIRED = "watch expired (410 Gone), listing again"
 
 @pytest.fixture
 def cluster_without_watch_cache(tmp_path):
-    cluster = kube.Cluster(tmp_path / "kube", watch_cache=False)
-    try:
-        cluster.start()
-        kube.install_crds(cluster)
+    with kube.running_cluster(tmp_path / "kube", watch_cache=False) as cluster:
         yield cluster
-    finally:
-        cluster.stop()
 
 
 def test_expired_watches_are_listed_again_and_changes_after_them_arrive(cluster_without_watch_cache, tmp_path):

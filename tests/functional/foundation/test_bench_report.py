@@ -3,17 +3,15 @@
 sections have no results."""
 from __future__ import annotations
 
-import importlib.util
 import pathlib
+
+from support import hack_script
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 
 
 def load():
-    spec = importlib.util.spec_from_file_location("bench_report", REPO / "hack" / "bench_report.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return hack_script("bench_report")
 
 
 def test_the_page_holds_what_the_benchmarks_wrote(tmp_path):

@@ -3,18 +3,16 @@ every public module, filter, role, playbook, event source and rulebook is listed
 documented as private."""
 from __future__ import annotations
 
-import importlib.util
 import pathlib
 import re
+
+from support import hack_script
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 
 
 def load():
-    spec = importlib.util.spec_from_file_location("readme_index", REPO / "hack" / "readme_index.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return hack_script("readme_index")
 
 
 def test_the_readme_index_is_up_to_date():

@@ -14,3 +14,13 @@ DATA = pathlib.Path(__file__).parent / "data"
 OVN_CACHE = pathlib.Path(os.environ.get("OVN_CACHE") or pathlib.Path(
     os.environ.get("XDG_CACHE_HOME") or pathlib.Path.home() / ".cache") / "kubeovn-egress-gateway" / "ovn")
 OVN_BIN = OVN_CACHE / "25.03" / "bin"
+
+
+def hack_script(name: str):
+    """hack/<name>.py of the repository, imported as a module (the scripts are not a package)."""
+    import importlib.util  # pylint: disable=import-outside-toplevel
+
+    spec = importlib.util.spec_from_file_location(name, pathlib.Path(__file__).resolve().parents[3] / "hack" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -455,6 +455,16 @@ class Dataplane(processes.Harness):
         out = run(sys.executable, THIS, "connect", host, self.tcp_port, count, netns=netns, timeout=timeout)
         return json.loads(out)
 
+    def wait_sources(self, netns: str, wanted: set, timeout=30, count=24, host=EXTERNAL_GW, pause=0.0) -> set:
+        """The sources of ``count`` TCP flows, again until they are exactly ``wanted`` (BFD state
+        changes take a moment) or ``timeout`` passed; the last ones seen."""
+        deadline = time.monotonic() + timeout
+        while True:
+            seen = set(self.tcp_sources(netns, count, host=host))
+            if seen == wanted or time.monotonic() > deadline:
+                return seen
+            time.sleep(pause)
+
     def hop(self, netns: str, ttl: int, host=EXTERNAL_GW) -> str:
         """The router that answers a datagram from ``netns`` with TTL ``ttl`` (a traceroute hop)."""
         return run(sys.executable, THIS, "hop", host, ttl, netns=netns, timeout=30).strip()

@@ -26,14 +26,8 @@ _counter = itertools.count()
 @pytest.fixture(scope="session")
 def kube_cluster():
     """A real kube-apiserver with the collection's CRDs; ``.kubeconfig`` has an admin token."""
-    workdir = pathlib.Path(tempfile.mkdtemp(prefix=f"vegE{os.getpid()}-kube-"))
-    cluster = kube.Cluster(workdir)
-    try:
-        cluster.start()
-        kube.install_crds(cluster)
+    with kube.running_cluster(pathlib.Path(tempfile.mkdtemp(prefix=f"vegE{os.getpid()}-kube-"))) as cluster:
         yield cluster
-    finally:
-        cluster.stop()
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ Usable from a shell (molecule create/destroy use it)::
 from __future__ import annotations
 
 import base64
+import contextlib
 import ipaddress
 import json
 import os
@@ -439,6 +440,18 @@ def kube_ovn_objects(cluster: Cluster, bfd_ip: str = BFD_IP):
         ensure("subnets", {"apiVersion": "kubeovn.io/v1", "kind": "Subnet", "metadata": {"name": name},
                            "spec": {"protocol": "IPv4", "provider": "ovn", "cidrBlock": cidr, "gateway": gateway,
                                     "vpc": "ovn-cluster"}})
+
+
+@contextlib.contextmanager
+def running_cluster(workdir: pathlib.Path, **options):
+    """A started Cluster (``options``: Cluster's) with the collection's CRDs; stopped afterwards."""
+    cluster = Cluster(workdir, **options)
+    try:
+        cluster.start()
+        install_crds(cluster)
+        yield cluster
+    finally:
+        cluster.stop()
 
 
 def install_crds(cluster: Cluster, timeout: float = 60, documents=None) -> list:

@@ -119,7 +119,7 @@ class KubeApi:
             config.load_kube_config(config_file=args.get("kubeconfig") or None, context=args.get("context") or None,
                                     client_configuration=cfg)
         self.host = cfg.host.rstrip("/")
-        self.watch_seconds = int(float(args.get("watch_seconds") or WATCH_SECONDS))
+        self.watch_seconds = watch_seconds(args.get("watch_seconds"))
         self.ssl = ssl.create_default_context(cafile=cfg.ssl_ca_cert) if cfg.ssl_ca_cert else ssl.create_default_context()
         if cfg.cert_file:
             self.ssl.load_cert_chain(cfg.cert_file, cfg.key_file)
@@ -288,6 +288,20 @@ def _plain_snapshot(conn):
 def _drain(fd):
     while select.select([fd], [], [], 0)[0]:
         os.read(fd, 4096)
+
+
+def watch_seconds(value) -> int:
+    """The watch_seconds argument: a whole number of seconds, 1 or more (the API server reads 0 as
+    its own default, half an hour or more); empty - WATCH_SECONDS."""
+    if value in (None, ""):
+        return WATCH_SECONDS
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = 0
+    if seconds < 1 or seconds != int(seconds):
+        raise ValueError(f"gateway_events: watch_seconds must be a whole number of seconds, 1 or more (got {value!r})")
+    return int(seconds)
 
 
 # -- the source -----------------------------------------------------------------------------------
