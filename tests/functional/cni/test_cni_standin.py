@@ -2,7 +2,8 @@
 the way containerd calls a CNI plugin - CNI_* environment, network configuration on stdin - for a
 pod of a real kube-apiserver (Kube-OVN v1.14's own CRDs), on the real OVN data plane, with
 Debian's macvlan for net1 on the external network. A network namespace made by the test plays the
-pod sandbox (tests/functional/e2e_kube runs gateway pods under real kubelets)."""
+pod sandbox, and the test calls the controller part (PodAddresses) as its pod watch would
+(tests/functional/e2e_kube runs pods under real kubelets, with that watch)."""
 from __future__ import annotations
 
 import json
@@ -16,6 +17,7 @@ import pytest
 
 from support.dataplane import run
 from support.fixtures_node import NAD, KubeNodeWorld
+from support.cni_standin import PodAddresses
 from support.node import STANDIN, Nodes
 
 pytestmark = [pytest.mark.kube, pytest.mark.dataplane, pytest.mark.slow]
@@ -63,7 +65,11 @@ def test_add_puts_the_pod_on_ovn_and_the_external_network_del_removes_it(control
         "spec": {"containers": [{"name": "c", "image": "none"}]}})
     netns = f"{world.dp.prefix}-pod"
     run("ip", "netns", "add", netns)
+    controller = PodAddresses(str(world.cluster.kubeconfig), world.dp, ())
     try:
+        controller.handle(core.read_namespaced_pod("p1", "default"))   # the pod was added
+        assert controller.errors == []
+        assert world.dp.nbctl("--bare", "--columns=name", "find", "Logical_Switch_Port", "name=p1.default")
         rc, result = cni(world, "ADD", "p1", netns)
         assert rc == 0, result
         annotations = core.read_namespaced_pod("p1", "default").metadata.annotations
@@ -84,9 +90,14 @@ def test_add_puts_the_pod_on_ovn_and_the_external_network_del_removes_it(control
         assert set(world.dp.tcp_sources(netns, 2)) == {"172.17.0.13"}
         rc, _ = cni(world, "DEL", "p1", netns)
         assert rc == 0
-        assert world.dp.nbctl("--bare", "--columns=name", "find", "Logical_Switch_Port", "name=p1.default") == ""
         assert "eth0" not in run("ip", "link", netns=netns) and "net1" not in run("ip", "link", netns=netns)
         # a second DEL (the kubelet retries) is fine
         assert cni(world, "DEL", "p1", netns)[0] == 0
+        # the port stays until the pod goes, as Kube-OVN's controller removes it then
+        assert world.dp.nbctl("--bare", "--columns=name", "find", "Logical_Switch_Port", "name=p1.default")
+        pod = core.read_namespaced_pod("p1", "default")
+        core.delete_namespaced_pod("p1", "default", grace_period_seconds=0)
+        controller.forget(pod)   # its DELETED event
+        assert world.dp.nbctl("--bare", "--columns=name", "find", "Logical_Switch_Port", "name=p1.default") == ""
     finally:
         run("ip", "netns", "del", netns, check=False)

@@ -4,11 +4,12 @@ connection to the external server. Where did each first connection leave? Throug
 (its external IP) or by the node (172.17.0.254), before the pod joined the gateway's port group.
 
 The count is printed, not asserted (the target is 0 of 20): it depends on how soon the pod's
-Logical_Switch_Port joins the port group after it exists. Here the CNI stand-in creates the port
-in CNI ADD, just before the container starts; Kube-OVN's controller creates it earlier, when it
-allocates the pod's address. What is asserted: every pod's connection got an answer (none was
-dropped), and then every selected pod's port is in the port group and its new connections leave
-through the gateways.
+Logical_Switch_Port joins the port group after it exists. As in Kube-OVN, the port exists from
+the moment the pod has its address (the stand-in's controller part, once the pod is bound), and
+the CNI part returns only once ovn-controller installed it; the rulebook races the kubelet's
+sandbox, CNI and container start. What is asserted: every pod's connection got an answer (none
+was dropped), and then every selected pod's port is in the port group and its new connections
+leave through the gateways.
 """
 from __future__ import annotations
 

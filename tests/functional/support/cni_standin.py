@@ -4,19 +4,29 @@
 A CNI plugin (the test node's containerd calls it for every pod sandbox, CNI spec 0.4.0) that
 does, in one step, what those three do for a pod in a Kube-OVN cluster with Multus:
 
-- **Kube-OVN controller (IPAM + NB)**: picks the pod's logical switch (annotation
-  ``ovn.kubernetes.io/logical_switch``, else ``ovn-default``), allocates its address from that
-  Subnet's ``spec.cidrBlock`` (or from ``ovn.kubernetes.io/ip_pool``; the gateway and
-  ``excludeIps`` are skipped, addresses of live pods are taken, as Kube-OVN's IPAM), writes
-  ``ovn.kubernetes.io/{ip_address,mac_address,cidr,gateway,logical_switch,allocated}`` and
-  creates the Logical_Switch_Port ``<pod>.<namespace>`` with ``addresses "<mac> <ip>"`` and
-  Kube-OVN's ``external_ids`` (``pod``, ``ls``, ``vendor=kube-ovn``). The same for the external
-  network's provider ``<nad>.<namespace>`` (``<provider>.kubernetes.io/ip_address`` ..., no LSP:
-  that Subnet is not an OVN switch). A deleted pod's address is free again and its LSP removed.
-- **kube-ovn-cni**: eth0 as a veth whose host end joins the data plane's integration bridge with
+- **Kube-OVN controller (IPAM + NB)**, ``PodAddresses``: a watch that the harness (support/node.py)
+  runs for the pods bound to its nodes, as v1.14's pkg/controller/pod.go does when a pod is added
+  (``reconcileAllocateSubnets``, then ``reconcileRouteSubnets`` once it has a node): picks the
+  pod's logical switch (annotation ``ovn.kubernetes.io/logical_switch``, else ``ovn-default``),
+  allocates its address from that Subnet's ``spec.cidrBlock`` (or from
+  ``ovn.kubernetes.io/ip_pool``; the gateway and ``excludeIps`` are skipped, addresses of live
+  pods are taken, as Kube-OVN's IPAM), creates the Logical_Switch_Port ``<pod>.<namespace>`` with
+  ``addresses "<mac> <ip>"`` and Kube-OVN's ``external_ids`` (``pod``, ``ls``,
+  ``vendor=kube-ovn``), then writes ``ovn.kubernetes.io/{ip_address,mac_address,cidr,gateway,
+  logical_switch,allocated,routed}``. The same for the external network's provider
+  ``<nad>.<namespace>`` (``<provider>.kubernetes.io/ip_address`` ..., no LSP: that Subnet is not
+  an OVN switch). A terminating or deleted pod's LSP is removed and its address free again. So,
+  as in Kube-OVN, the port exists before the kubelet starts the sandbox; Kube-OVN allocates even
+  before the pod is scheduled, this stand-in once the real kube-scheduler bound it (milliseconds
+  later), which keeps it off the pods of other stand-ins.
+- **kube-ovn-cni** (CNI ADD): waits for ``ovn.kubernetes.io/routed`` (polled each second, as
+  pkg/daemon/handler.go), then eth0 as a veth whose host end joins the data plane's integration bridge with
   ``external_ids:iface-id=<pod>.<namespace>``; MAC and address from the annotations; the routes of
   ``ovn.kubernetes.io/routes`` and a default route via the subnet gateway unless some provider's
-  routes annotation carries the default route (a gateway pod leaves through net1).
+  routes annotation carries the default route (a gateway pod leaves through net1); before it
+  returns it waits for ovn-controller's ``external_ids:ovn-installed`` on the OVS interface
+  (polled every 0.5 s, as pkg/daemon/ovs_linux.go). CNI DEL unplugs; the LSP stays until the
+  pod goes (the controller part removes it).
 - **Multus**: for ``k8s.v1.cni.cncf.io/networks`` (``<ns>/<nad>``) it reads the
   NetworkAttachmentDefinition and runs its plugin - Debian's real ``macvlan`` - as ``net1`` with
   the address of ``<provider>.kubernetes.io/ip_address`` and the routes of
@@ -33,7 +43,6 @@ JSON on stdout and exit 1, which the kubelet shows as the pod's sandbox failure.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import ipaddress
 import json
@@ -41,6 +50,8 @@ import os
 import pathlib
 import subprocess
 import sys
+import threading
+import time
 
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -97,66 +108,143 @@ def _routes(annotations: dict, provider: str) -> list:
     return json.loads(text) if text else []
 
 
-def _delete_stale_ports(dp: Dataplane, pods) -> None:
-    """Kube-OVN's controller removes a deleted pod's port: do it for terminating pods."""
-    for pod in pods:
-        if pod.metadata.deletion_timestamp:
-            dp.nbctl("--if-exists", "lsp-del", f"{pod.metadata.name}.{pod.metadata.namespace}")
-
-
-def _ipam(conf: dict, dp: Dataplane, name: str, namespace: str) -> dict:
-    """Allocate the pod's addresses (under a lock: the kubelet runs sandboxes in parallel) and
-    write them into its annotations; returns what the CNI part needs."""
-    core, custom = _clients(conf["kubeconfig"])
-    pod = core.read_namespaced_pod(name, namespace)
-    annotations = dict(pod.metadata.annotations or {})
-    subnets = {s["metadata"]["name"]: s for s in custom.list_cluster_custom_object("kubeovn.io", "v1", "subnets")["items"]}
-    pods = core.list_pod_for_all_namespaces().items
-    live = [p for p in pods if not p.metadata.deletion_timestamp
-            and (p.metadata.namespace, p.metadata.name) != (namespace, name)]
-    _delete_stale_ports(dp, pods)
-
-    switch = annotations.get(f"{OVN}.kubernetes.io/logical_switch") or "ovn-default"
-    if switch not in subnets:
-        raise CniError(f"logical switch {switch} of pod {namespace}/{name} has no Subnet")
-    subnet = subnets[switch]
-    taken = set().union(*(_annotation_ips(p, f"{OVN}.kubernetes.io/ip_address") for p in live))
-    ip = _allocate(subnet, annotations.get(f"{OVN}.kubernetes.io/ip_pool"), taken,
-                   annotations.get(f"{OVN}.kubernetes.io/ip_address"))
-    cidr = subnet["spec"]["cidrBlock"]
-    patch = {f"{OVN}.kubernetes.io/ip_address": ip, f"{OVN}.kubernetes.io/mac_address": mac_for(ip),
-             f"{OVN}.kubernetes.io/cidr": cidr, f"{OVN}.kubernetes.io/gateway": subnet["spec"]["gateway"],
-             f"{OVN}.kubernetes.io/logical_switch": switch, f"{OVN}.kubernetes.io/allocated": "true"}
-    out = {"ip": ip, "cidr": cidr, "gateway": subnet["spec"]["gateway"], "switch": switch, "external": None}
-
+def _external_provider(annotations: dict, namespace: str) -> tuple | None:
+    """(nad namespace, nad name, provider) of the pod's first Multus network, if any."""
     networks = annotations.get(NETWORKS, "").strip()
-    if networks:
-        if networks.startswith("["):
-            raise CniError("the stand-in reads the '<namespace>/<nad>' form of k8s.v1.cni.cncf.io/networks")
-        nad_namespace, _, nad_name = networks.split(",")[0].strip().rpartition("/")
-        nad_namespace = nad_namespace or namespace
-        provider = f"{nad_name}.{nad_namespace}"
-        external = [s for s in subnets.values() if s["spec"].get("provider") == provider]
-        if not external:
-            raise CniError(f"no Subnet has provider {provider}")
+    if not networks:
+        return None
+    if networks.startswith("["):
+        raise CniError("the stand-in reads the '<namespace>/<nad>' form of k8s.v1.cni.cncf.io/networks")
+    nad_namespace, _, nad_name = networks.split(",")[0].strip().rpartition("/")
+    nad_namespace = nad_namespace or namespace
+    return nad_namespace, nad_name, f"{nad_name}.{nad_namespace}"
+
+
+class PodAddresses:
+    """The controller part (see the module doc): ``handle`` a pod as its add/update events do,
+    ``run`` the watch that calls it for the pods bound to ``node_names`` until ``stop`` is set."""
+
+    def __init__(self, kubeconfig: str, dp: Dataplane, node_names):
+        self.core, self.custom = _clients(kubeconfig)
+        self.dp, self.node_names = dp, set(node_names)
+        self.errors: list[str] = []
+
+    def handle(self, pod) -> None:
+        if pod.metadata.deletion_timestamp:
+            self.forget(pod)
+            return
+        annotations = pod.metadata.annotations or {}
+        if pod.spec.host_network or annotations.get(f"{OVN}.kubernetes.io/routed") == "true":
+            return
+        try:
+            patch = self._allocate(pod)
+        except CniError as exc:   # Kube-OVN: an AcquireAddressFailed event; the CNI then waits in vain
+            self.errors.append(f"{pod.metadata.namespace}/{pod.metadata.name}: {exc}")
+            return
+        self.core.patch_namespaced_pod(pod.metadata.name, pod.metadata.namespace, {"metadata": {"annotations": patch}})
+
+    def forget(self, pod) -> None:
+        self.dp.nbctl("--if-exists", "lsp-del", f"{pod.metadata.name}.{pod.metadata.namespace}", check=False)
+
+    def _allocate(self, pod) -> dict:
+        name, namespace = pod.metadata.name, pod.metadata.namespace
+        annotations = dict(pod.metadata.annotations or {})
+        subnets = {s["metadata"]["name"]: s
+                   for s in self.custom.list_cluster_custom_object("kubeovn.io", "v1", "subnets")["items"]}
+        live = [p for p in self.core.list_pod_for_all_namespaces().items if not p.metadata.deletion_timestamp
+                and (p.metadata.namespace, p.metadata.name) != (namespace, name)]
+        switch = annotations.get(f"{OVN}.kubernetes.io/logical_switch") or "ovn-default"
+        if switch not in subnets:
+            raise CniError(f"logical switch {switch} of pod {namespace}/{name} has no Subnet")
+        subnet = subnets[switch]
+        taken = set().union(*(_annotation_ips(p, f"{OVN}.kubernetes.io/ip_address") for p in live))
+        ip = _allocate(subnet, annotations.get(f"{OVN}.kubernetes.io/ip_pool"), taken,
+                       annotations.get(f"{OVN}.kubernetes.io/ip_address"))
+        patch = {f"{OVN}.kubernetes.io/ip_address": ip, f"{OVN}.kubernetes.io/mac_address": mac_for(ip),
+                 f"{OVN}.kubernetes.io/cidr": subnet["spec"]["cidrBlock"],
+                 f"{OVN}.kubernetes.io/gateway": subnet["spec"]["gateway"],
+                 f"{OVN}.kubernetes.io/logical_switch": switch, f"{OVN}.kubernetes.io/allocated": "true"}
+        external = _external_provider(annotations, namespace)
+        if external:
+            provider = external[2]
+            candidates = [s for s in subnets.values() if s["spec"].get("provider") == provider]
+            if not candidates:
+                raise CniError(f"no Subnet has provider {provider}")
+            taken = set().union(*(_annotation_ips(p, f"{provider}.kubernetes.io/ip_address") for p in live))
+            ext_ip = _allocate(candidates[0], annotations.get(f"{provider}.kubernetes.io/ip_pool"), taken,
+                               annotations.get(f"{provider}.kubernetes.io/ip_address"))
+            patch.update({f"{provider}.kubernetes.io/ip_address": ext_ip,
+                          f"{provider}.kubernetes.io/cidr": candidates[0]["spec"]["cidrBlock"],
+                          f"{provider}.kubernetes.io/gateway": candidates[0]["spec"]["gateway"],
+                          f"{provider}.kubernetes.io/logical_switch": candidates[0]["metadata"]["name"],
+                          f"{provider}.kubernetes.io/allocated": "true"})
+        lsp = f"{name}.{namespace}"
+        self.dp.nbctl("--may-exist", "lsp-add", switch, lsp, "--", "lsp-set-addresses", lsp, f"{mac_for(ip)} {ip}",
+                      "--", "set", "Logical_Switch_Port", lsp, f"external_ids:pod={namespace}/{name}",
+                      f"external_ids:ls={switch}", "external_ids:vendor=kube-ovn")
+        patch[f"{OVN}.kubernetes.io/routed"] = "true"   # reconcileRouteSubnets: the pod has a node
+        return patch
+
+    def run(self, stop: threading.Event) -> None:
+        from kubernetes import watch  # pylint: disable=import-outside-toplevel
+
+        while not stop.is_set():
+            try:
+                listed = self.core.list_pod_for_all_namespaces()
+                for pod in listed.items:
+                    if pod.spec.node_name in self.node_names:
+                        self.handle(pod)
+                for event in watch.Watch().stream(self.core.list_pod_for_all_namespaces, timeout_seconds=5,
+                                                  resource_version=listed.metadata.resource_version):
+                    pod = event["object"]
+                    if pod.spec.node_name in self.node_names:
+                        (self.forget if event["type"] == "DELETED" else self.handle)(pod)
+                    if stop.is_set():
+                        break
+            except Exception as exc:  # pylint: disable=broad-except  # relist, as an informer does
+                if not stop.is_set():
+                    self.errors.append(f"pod watch: {exc}")
+                    time.sleep(0.2)
+
+
+def _wait_routed(core, name: str, namespace: str, timeout=60):
+    """kube-ovn-cni's wait for the controller: the pod's ``routed`` annotation, polled each second."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pod = core.read_namespaced_pod(name, namespace)
+        if (pod.metadata.annotations or {}).get(f"{OVN}.kubernetes.io/routed") == "true":
+            return pod
+        if time.monotonic() > deadline:
+            raise CniError(f"route is not ready for pod {namespace}/{name} provider {OVN} after {timeout}s")
+        time.sleep(1)
+
+
+def _pod_network(conf: dict, name: str, namespace: str) -> dict:
+    """What the CNI part needs, from the annotations the controller part wrote."""
+    core, custom = _clients(conf["kubeconfig"])
+    annotations = dict(_wait_routed(core, name, namespace).metadata.annotations)
+    out = {"ip": annotations[f"{OVN}.kubernetes.io/ip_address"], "cidr": annotations[f"{OVN}.kubernetes.io/cidr"],
+           "gateway": annotations[f"{OVN}.kubernetes.io/gateway"], "annotations": annotations, "external": None}
+    external = _external_provider(annotations, namespace)
+    if external:
+        nad_namespace, nad_name, provider = external
         nad = custom.get_namespaced_custom_object("k8s.cni.cncf.io", "v1", nad_namespace,
                                                   "network-attachment-definitions", nad_name)
-        taken = set().union(*(_annotation_ips(p, f"{provider}.kubernetes.io/ip_address") for p in live))
-        ext_ip = _allocate(external[0], annotations.get(f"{provider}.kubernetes.io/ip_pool"), taken,
-                           annotations.get(f"{provider}.kubernetes.io/ip_address"))
-        ext_spec = external[0]["spec"]
-        patch.update({f"{provider}.kubernetes.io/ip_address": ext_ip,
-                      f"{provider}.kubernetes.io/cidr": ext_spec["cidrBlock"],
-                      f"{provider}.kubernetes.io/gateway": ext_spec["gateway"],
-                      f"{provider}.kubernetes.io/logical_switch": external[0]["metadata"]["name"],
-                      f"{provider}.kubernetes.io/allocated": "true"})
-        out["external"] = {"ip": ext_ip, "cidr": ext_spec["cidrBlock"], "gateway": ext_spec["gateway"],
+        out["external"] = {"ip": annotations[f"{provider}.kubernetes.io/ip_address"],
+                           "cidr": annotations[f"{provider}.kubernetes.io/cidr"],
+                           "gateway": annotations[f"{provider}.kubernetes.io/gateway"],
                            "network": f"{nad_namespace}/{nad_name}", "provider": provider,
                            "nad_config": json.loads(nad["spec"]["config"])}
-    core.patch_namespaced_pod(name, namespace, {"metadata": {"annotations": patch}})
-    annotations.update(patch)
-    out["annotations"] = annotations
     return out
+
+
+def _wait_ovn_installed(dp: Dataplane, host_if: str, timeout=30) -> None:
+    deadline = time.monotonic() + timeout
+    while dp.vsctl("--if-exists", "get", "Interface", host_if, "external_ids:ovn-installed",
+                   check=False).strip('"') != "true":
+        if time.monotonic() > deadline:
+            raise CniError(f"ovs interface {host_if} is not ready after {timeout}s")
+        time.sleep(0.5)
 
 
 def _macvlan(conf: dict, command: str, container_id: str, netns: str, nad_config: dict, address=None,
@@ -191,14 +279,9 @@ def cmd_add(conf: dict, args: dict) -> dict:
     netns = pathlib.Path(netns_path).name
     state_dir = pathlib.Path(conf["state_dir"])
     state_dir.mkdir(parents=True, exist_ok=True)
-    with open(state_dir / "ipam.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        ipam = _ipam(conf, dp, name, namespace)
-        lsp = f"{name}.{namespace}"
-        ip, mac, prefix = ipam["ip"], mac_for(ipam["ip"]), ipam["cidr"].split("/")[1]
-        dp.nbctl("--may-exist", "lsp-add", ipam["switch"], lsp, "--", "lsp-set-addresses", lsp, f"{mac} {ip}",
-                 "--", "set", "Logical_Switch_Port", lsp, f"external_ids:pod={namespace}/{name}",
-                 f"external_ids:ls={ipam['switch']}", "external_ids:vendor=kube-ovn")
+    ipam = _pod_network(conf, name, namespace)
+    lsp = f"{name}.{namespace}"
+    ip, mac, prefix = ipam["ip"], mac_for(ipam["ip"]), ipam["cidr"].split("/")[1]
     record = {"pod": f"{namespace}/{name}", "netns": netns_path, "lsp": lsp,
               "host_if": _host_ifname(dp, container_id), "external": None}
     (state_dir / f"{container_id}.json").write_text(json.dumps(record))
@@ -216,6 +299,7 @@ def cmd_add(conf: dict, args: dict) -> dict:
     run("ip", "link", "set", "lo", "up", netns=netns)
     dp.vsctl("add-port", dp.bridge, host_if, "--", "set", "Interface", host_if, f"external_ids:iface-id={lsp}",
              f"external_ids:pod_name={name}", f"external_ids:pod_namespace={namespace}")
+    _wait_ovn_installed(dp, host_if)
     annotations = ipam["annotations"]
     for route in _routes(annotations, OVN):
         run("ip", "route", "replace", route["dst"], "via", route.get("gw", ipam["gateway"]), "dev", "eth0", netns=netns)
@@ -254,7 +338,6 @@ def cmd_del(conf: dict, _args: dict) -> dict:
             _macvlan(conf, "DEL", container_id, os.environ["CNI_NETNS"], record["external"])
     dp.vsctl("--if-exists", "del-port", dp.bridge, record["host_if"], check=False)
     run("ip", "link", "del", record["host_if"], netns=dp.ovs_ns, check=False)
-    dp.nbctl("--if-exists", "lsp-del", record["lsp"], check=False)
     path.unlink()
     return {}
 

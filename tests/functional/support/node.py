@@ -5,7 +5,9 @@ kube-scheduler come from hack/kube-build.sh (the same Debian ``kubernetes`` sour
 apiserver), containerd, runc and the CNI plugins from Debian. Pods really run: the scheduler
 places them, each node's kubelet starts them through its own containerd and runc, and the CNI
 stand-in (support/cni_standin.py, playing Kube-OVN's controller + CNI and Multus) puts eth0 on
-the OVN data plane of support/dataplane.py and net1 (Debian's macvlan) on its external network.
+the OVN data plane of support/dataplane.py and net1 (Debian's macvlan) on its external network;
+its controller part (``PodAddresses``) runs here, in a thread watching the pods bound to these
+nodes, so that a pod's address and Logical_Switch_Port exist before its sandbox, as in Kube-OVN.
 
 Every node has its own containerd (root, state, socket; a kubelet removes containers it does not
 know, so nodes cannot share one), ``restrict_oom_score_adj`` (this machine has no
@@ -30,9 +32,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 from support import kube, processes
+from support.cni_standin import PodAddresses
 from support.dataplane import Dataplane, HarnessError, run
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
@@ -201,6 +205,9 @@ class Nodes(processes.Harness):
                            (labels or {}).get(i)) for i in range(1, count + 1)]
         self.scheduler_pid = None
         self.image = ""
+        self.addresses: PodAddresses | None = None
+        self._addresses_stop = threading.Event()
+        self._addresses_thread: threading.Thread | None = None
 
     @property
     def names(self) -> list:
@@ -214,6 +221,10 @@ class Nodes(processes.Harness):
         self.image, gateway_archive = gateway_image()
         images = [pause_archive(bins, self.workdir), gateway_archive]
         self.prepare_network()
+        self.addresses = PodAddresses(str(self.cluster.kubeconfig), self.dp, self.names)
+        self._addresses_thread = threading.Thread(target=self.addresses.run, args=(self._addresses_stop,),
+                                                  name="kube-ovn-controller-pods", daemon=True)
+        self._addresses_thread.start()
         for node in self.nodes:
             node.workdir.mkdir(parents=True, exist_ok=True)
             node.start_containerd(images)
@@ -285,6 +296,9 @@ class Nodes(processes.Harness):
                 time.sleep(0.5)
         except Exception:  # pylint: disable=broad-except  # the API may be gone already; stop the rest anyway
             pass
+        self._addresses_stop.set()
+        if self._addresses_thread:
+            self._addresses_thread.join(timeout=10)
         if self.scheduler_pid:
             processes.stop([self.scheduler_pid])
             self.scheduler_pid = None
