@@ -2,7 +2,7 @@
 # Copyright: kubeovn.egress_gateway contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters exposing the gateway workload (module_utils/_deployment.py, _discovery.py,
-_gateway_status.py, _vpc_bfd_port.py) to the egress_gateway role.
+_gateway_status.py) to the egress_gateway role.
 
 veg_workload            Deployment, router, BFD port and policy subnet CIDRs from the Vpc and Subnets
 veg_ip_pools            the IPPools the gateway names; with the objects read, the first problem (exists, subnet)
@@ -13,8 +13,6 @@ veg_pod_ports           logical switch ports of the pods the selectors match
 veg_status              the VpcEgressGateway status for instances and the Deployment
 veg_status_table        lines like ``kubectl get veg -o wide``
 veg_nb_connection       ``tcp:IP:PORT`` of Kube-OVN's ovn-nb Service
-veg_bfd_port_chassis    chassis of the nodes carrying a VPC's BFD port (selector, or the first 3)
-veg_bfd_port_networks   Kube-OVN's bfdPort.ip as router port networks
 
 Each raises AnsibleFilterError with the field and value of the first problem.
 """
@@ -23,7 +21,7 @@ from __future__ import annotations
 import time
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils import (
-    _deployment, _discovery, _gateway_status, _vpc_bfd_port,
+    _deployment, _discovery, _gateway_status,
 )
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
 from ansible_collections.kubeovn.egress_gateway.plugins.plugin_utils._filters import call, gateway_of
@@ -79,14 +77,6 @@ def veg_status_table(obj, status, wide=True):
                                           "external_subnet": gateway.external_subnet, "status": status}], wide=wide)
 
 
-def veg_bfd_port_chassis(nodes, node_selector=None, limit=_vpc_bfd_port.BFD_PORT_DEFAULT_NODES):
-    return call("VPC BFD port", _vpc_bfd_port.bfd_port_chassis, nodes or [], node_selector or None, int(limit))
-
-
-def veg_bfd_port_networks(ip):
-    return call("VPC BFD port", _vpc_bfd_port.bfd_port_networks, ip)
-
-
 def veg_nb_connection(service):
     return call("OVN NB connection", _discovery.nb_connection_from_service, service)
 
@@ -97,6 +87,5 @@ class FilterModule:
             "veg_workload": veg_workload, "veg_ip_pools": veg_ip_pools, "veg_needs_update": veg_needs_update,
             "veg_deployment_ready": veg_deployment_ready, "veg_instances": veg_instances,
             "veg_pod_ports": veg_pod_ports, "veg_status": veg_status, "veg_status_table": veg_status_table,
-            "veg_nb_connection": veg_nb_connection, "veg_bfd_port_chassis": veg_bfd_port_chassis,
-            "veg_bfd_port_networks": veg_bfd_port_networks,
+            "veg_nb_connection": veg_nb_connection,
         }

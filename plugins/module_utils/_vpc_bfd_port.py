@@ -18,29 +18,31 @@ CHASSIS_ANNOTATION = "ovn.kubernetes.io/chassis"
 BFD_PORT_DEFAULT_NODES = 3
 
 
-def bfd_port_chassis(nodes: list, node_selector: dict | None, limit: int = BFD_PORT_DEFAULT_NODES) -> list:
+def bfd_port_chassis(nodes: list, node_selector: dict | None, limit: int = BFD_PORT_DEFAULT_NODES,
+                     field: str = "nodeSelector") -> list:
     """Chassis of the nodes carrying a VPC's BFD port, highest priority first.
 
     As Kube-OVN's reconcileVpcBfdLRP: the nodes matching ``node_selector`` (a LabelSelector), or
     the first ``limit`` nodes when there is none; a node's chassis is its
     ``ovn.kubernetes.io/chassis`` annotation (the node's name when Kube-OVN has not written it).
+    ``field`` names the selector in an error.
     """
     selector = None
     if node_selector:
-        selector = label_selector(node_selector, "nodeSelector", "node")
+        selector = label_selector(node_selector, field, "node")
     ordered = sorted(nodes, key=lambda n: n["metadata"]["name"])
     chosen = [n for n in ordered if selector_matches(selector, n["metadata"].get("labels"))]
     if selector is None:
         chosen = chosen[:limit]
     if not chosen:
-        raise EgressGatewayError(f"nodeSelector: no node matches the BFD port's node selector "
-                                 f"(got {shown(node_selector)})", field="nodeSelector", value=node_selector)
+        raise EgressGatewayError(f"{field}: no node matches the BFD port's node selector "
+                                 f"(got {shown(node_selector)})", field=field, value=node_selector)
     return [(n["metadata"].get("annotations") or {}).get(CHASSIS_ANNOTATION) or n["metadata"]["name"]
             for n in chosen]
 
 
-def bfd_port_networks(ip: str) -> list:
+def bfd_port_networks(ip: str, field: str = "bfdPort.ip") -> list:
     """Kube-OVN's ``spec.bfdPort.ip`` ("v4", "v6" or "v4,v6") as router port networks (host prefix
-    when none is given)."""
-    return [parse_interface_address(part.strip(), "bfdPort.ip", default_length=True)
+    when none is given); ``field`` names it in an error."""
+    return [parse_interface_address(part.strip(), field, default_length=True)
             for part in (ip or "").split(",") if part.strip()]

@@ -2,6 +2,8 @@
 kubelet), the BFD port and HA chassis group in a real NB ovsdb-server, both port layouts."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from kube_helpers import recap, run_role
@@ -65,10 +67,19 @@ def test_router_port_first_three_nodes(kube_cluster, kube_nodes, nb_new):
         client.CoreV1Api(kube_cluster.api_client()).delete_node(f"{kube_nodes[2]}z")
 
 
-def test_no_matching_node_changes_nothing(kube_cluster, kube_nodes, nb_new):
+@pytest.mark.parametrize("args, line", [
+    ({"vpc_bfd_port_ip": "10.255.255.255", "vpc_bfd_port_node_selector": {"matchLabels": {"egress": "nowhere"}}},
+     "vpc_bfd_port_node_selector: no node matches the BFD port's node selector (got {'matchLabels': {'egress': 'nowhere'}})"),
+    ({"vpc_bfd_port_ip": "10.255.255.300"}, "vpc_bfd_port_ip: is not an IPv4 or IPv6 address (got '10.255.255.300')"),
+    ({"vpc_bfd_port_ip": "10.255.255.255", "vpc_bfd_port_node_selector": {"matchExpressions": [
+        {"key": "egress", "operator": "Gt", "values": ["x"]}]}}, "vpc_bfd_port_node_selector.matchExpressions[0]"),
+], ids=["no-matching-node", "bad-ip", "bad-selector"])
+def test_bad_input_is_one_line_and_changes_nothing(kube_cluster, kube_nodes, nb_new, args, line):
     nbworld.build(nb_new, bfd_port=False)
     before = nbworld.full_dump(nb_new)
-    bad = run_role(kube_cluster, "vpc_bfd_port", check=False, vpc_bfd_port_nb_connection=nb_new.connection,
-                   vpc_bfd_port_ip="10.255.255.255", vpc_bfd_port_node_selector={"matchLabels": {"egress": "nowhere"}})
-    assert bad.returncode != 0 and "no node matches" in bad.stdout
+    bad = run_role(kube_cluster, "vpc_bfd_port", check=False, vpc_bfd_port_nb_connection=nb_new.connection, **args)
+    fatal = [text for text in bad.stdout.splitlines() if text.startswith("fatal: ")]
+    assert bad.returncode != 0 and len(fatal) == 1, bad.stdout
+    message = json.loads(fatal[0].split(" => ", 1)[1])["msg"]
+    assert message.startswith(line) and "\n" not in message and "Finalization" not in message, message
     assert nbworld.full_dump(nb_new) == before

@@ -1,0 +1,33 @@
+# -*- coding: utf-8 -*-
+# Copyright: kubeovn.egress_gateway contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action of kubeovn.egress_gateway.veg_bfd_port: the networks and chassis of a VPC's BFD port
+(module_utils/_vpc_bfd_port.py), or one line naming the variable and the value."""
+from __future__ import annotations
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils import _vpc_bfd_port
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+    _VALID_ARGS = frozenset(("ip", "ip_field", "nodes", "node_selector", "node_selector_field", "max_nodes"))
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        args = self._task.args
+        unknown = sorted(set(args) - self._VALID_ARGS)
+        if unknown:
+            return {**result, "failed": True, "msg": f"veg_bfd_port: unsupported option(s) {', '.join(unknown)}"}
+        try:
+            networks = _vpc_bfd_port.bfd_port_networks(args.get("ip") or "", args.get("ip_field") or "bfdPort.ip")
+            chassis = [] if args.get("nodes") is None else _vpc_bfd_port.bfd_port_chassis(
+                args["nodes"], args.get("node_selector") or None,
+                int(args.get("max_nodes") or _vpc_bfd_port.BFD_PORT_DEFAULT_NODES),
+                args.get("node_selector_field") or "nodeSelector")
+        except EgressGatewayError as exc:
+            return {**result, "failed": True, **exc.to_result()}
+        return {**result, "changed": False, "networks": networks, "chassis": chassis}

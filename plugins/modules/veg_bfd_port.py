@@ -1,0 +1,81 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: kubeovn.egress_gateway contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# Documentation only: the work is done by the action plugin of the same name, on the controller.
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: veg_bfd_port
+short_description: Work out the networks and chassis of a VPC's BFD port, failing with one line
+description:
+  - PRIVATE to the roles of this collection (C(vpc_bfd_port)), not a public interface; its
+    options and result may change in any release.
+  - "The router port networks of Kube-OVN's C(spec.bfdPort.ip) (C(v4), C(v6) or C(v4,v6); a host
+    prefix when none is given) and, as Kube-OVN's reconcileVpcBfdLRP, the chassis of the nodes
+    its node selector matches (or of the first O(max_nodes) nodes), highest priority first."
+  - "An address that is not one, or a selector that is malformed or matches no node, fails the
+    task with one line, C(FIELD: problem (got VALUE)), where FIELD is O(ip_field) or
+    O(node_selector_field), and the C(field) and C(value) return values."
+  - Runs on the controller and reads or writes nothing itself.
+version_added: 0.2.0
+author: kubeovn.egress_gateway contributors (@kubeovn)
+extends_documentation_fragment:
+  - kubeovn.egress_gateway.controller
+  - kubeovn.egress_gateway.read_only
+options:
+  ip:
+    description: The BFD port's address(es), C(v4), C(v6) or C(v4,v6), each with or without a prefix length.
+    type: str
+    default: ""
+  ip_field:
+    description: What O(ip) came from, as an error names it (the role variable, or the Vpc's field).
+    type: str
+    default: bfdPort.ip
+  nodes:
+    description: The cluster's Node objects. Omitted, no chassis are worked out (RV(chassis) is empty).
+    type: list
+    elements: dict
+  node_selector:
+    description: A LabelSelector of the nodes; empty - the first O(max_nodes) nodes by name.
+    type: dict
+    default: {}
+  node_selector_field:
+    description: What O(node_selector) came from, as an error names it.
+    type: str
+    default: nodeSelector
+  max_nodes:
+    description: How many nodes carry the port when there is no selector.
+    type: int
+    default: 3
+"""
+
+EXAMPLES = r"""
+- name: Work out the BFD port's networks and chassis
+  kubeovn.egress_gateway.veg_bfd_port:
+    ip: 10.255.255.255
+    ip_field: vpc_bfd_port_ip
+    nodes: "{{ nodes.resources }}"
+  register: bfd_port
+"""
+
+RETURN = r"""
+networks:
+  description: The router port networks, C(address/prefix).
+  returned: success
+  type: list
+  elements: str
+chassis:
+  description: Chassis of the nodes carrying the port, highest priority first (a node's C(ovn.kubernetes.io/chassis), else its name).
+  returned: success
+  type: list
+  elements: str
+field:
+  description: The field of the failure.
+  returned: failure
+  type: str
+value:
+  description: Its value.
+  returned: failure
+  type: raw
+"""
