@@ -60,6 +60,19 @@ def test_mode_follows_the_kube_ovn_controller_that_runs(kube_cluster, kube_nodes
         older = info(kube_cluster)
         assert older["mode"] == "collection" and older["controller"]["gc_deletes_port_groups"] is True, older
         assert not older["controller"]["handles_vpc_egress_gateways"]
+
+        # an image without a release tag (a digest): no version to go by, so auto refuses to guess
+        digest = "docker.io/kubeovn/kube-ovn@sha256:" + "0" * 64
+        apps.patch_namespaced_deployment("kube-ovn-controller", "kube-system", {"spec": {"template": {"spec": {
+            "containers": [{"name": "kube-ovn-controller", "image": digest}]}}}})
+        deadline = time.monotonic() + 120
+        while (untagged := info(kube_cluster, mode="kube-ovn"))["controller"].get("image") != digest:
+            assert time.monotonic() < deadline, "the untagged image not seen"
+            time.sleep(0.5)
+        assert untagged["mode"] == "kube-ovn" and untagged["controller"]["version"] is None, untagged
+        guessed = info(kube_cluster)
+        assert guessed["failed"] and guessed["field"] == "egress_gateway_mode", guessed
+        assert f"cannot tell the version of kube-ovn-controller from its image '{digest}'" in guessed["msg"]
     finally:
         node.stop()
         apps.delete_namespaced_deployment("kube-ovn-controller", "kube-system")
