@@ -76,6 +76,10 @@ def mistakes(namespace):
         ("deploy", {}, {"egress_gateway_manifest": good, "egress_gateway_nb_connection": "",
                         "egress_gateway_nb_service": {"namespace": namespace, "name": "ovn-nb"}},
          f"Service {namespace}/ovn-nb (egress_gateway_nb_service) was not found"),
+        ("deploy", {}, {"egress_gateway_manifest": good, "egress_gateway_nb_connection": "",
+                        "egress_gateway_nb_service": {"namespace": namespace, "name": "ovn-nb-headless"}},
+         f"egress_gateway_nb_service: Service {namespace}/ovn-nb-headless has no cluster IP and port to reach the NB "
+         'at (got clusterIP "None", 1 port(s)): set egress_gateway_nb_connection'),
         ("deploy", {}, {"egress_gateway_manifest": good, "egress_gateway_image": ""}, "egress_gateway_image is empty"),
         # the external network's objects: checked before the NAD, the Subnet or anything else is written
         ("deploy", {}, {"egress_gateway_manifest": good, "egress_gateway_network_attachment": {
@@ -151,6 +155,9 @@ def test_mistakes_fail_with_one_line_and_change_nothing(tmp_path, kube_cluster, 
                                                "gateway": "172.17.0.1"}}
     run_collection_playbook(kube_cluster, "deploy", egress_gateway_manifest=yaml.safe_dump(gateway(kube_namespace)),
                             **base)
+    client.CoreV1Api(kube_cluster.api_client()).create_namespaced_service(kube_namespace, {
+        "metadata": {"name": "ovn-nb-headless"},
+        "spec": {"clusterIP": "None", "ports": [{"name": "ovn-nb", "port": 6641}], "selector": {"app": "ovn-central"}}})
     before = snapshot(kube_cluster, kube_namespace, nb_new)
     env = ansible_env({"K8S_AUTH_KUBECONFIG": str(kube_cluster.kubeconfig)})
     cases = mistakes(kube_namespace)
