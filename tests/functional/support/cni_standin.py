@@ -16,8 +16,8 @@ with Multus:
   ``vendor=kube-ovn``), then writes ``ovn.kubernetes.io/{ip_address,mac_address,cidr,gateway,
   logical_switch,allocated,routed}``. The same for the external network's provider
   ``<nad>.<namespace>`` (``<provider>.kubernetes.io/ip_address`` ..., no LSP: that Subnet is not
-  an OVN switch). A terminating or deleted pod's LSP is removed and its address free again (at
-  once: Kube-OVN waits for the grace period, the same for the gateway pods, whose grace is 0). So,
+  an OVN switch). A terminating pod's LSP is removed at its deletion timestamp (the end of its
+  grace period: at once for the gateway pods), a deleted pod's at once; its address is then free. So,
   as in Kube-OVN, the port exists before the kubelet starts the sandbox; Kube-OVN allocates even
   before the pod is scheduled, this stand-in once the real kube-scheduler bound it (milliseconds
   later), which keeps it off the pods of other stand-ins.
@@ -136,11 +136,18 @@ class PodAddresses:
         self.core, self.custom = _clients(kubeconfig)
         self.dp, self.node_names = dp, set(node_names)
         self.ports: dict[str, str] = {}   # pod uid -> its Logical_Switch_Port
+        self._lock = threading.Lock()
         self.errors: list[str] = []
 
     def handle(self, pod) -> None:
         if pod.metadata.deletion_timestamp:
-            self.forget(pod)
+            # Kube-OVN's enqueueUpdatePod: the delete is queued until the deletion timestamp (the
+            # end of the grace period; at once for the gateway pods, whose grace is 0)
+            delay = pod.metadata.deletion_timestamp.timestamp() - time.time()
+            if delay > 0:
+                threading.Timer(delay, self._safely, (self.forget, pod)).start()
+            else:
+                self.forget(pod)
             return
         if pod.spec.host_network or pod.metadata.uid in self.ports \
                 or (pod.metadata.annotations or {}).get(f"{OVN}.kubernetes.io/routed") == "true":
@@ -150,7 +157,8 @@ class PodAddresses:
         except CniError as exc:   # the CNI part then waits in vain and says so
             self._failed(pod, str(exc))
             return
-        self.ports[pod.metadata.uid] = f"{pod.metadata.name}.{pod.metadata.namespace}"
+        with self._lock:
+            self.ports[pod.metadata.uid] = f"{pod.metadata.name}.{pod.metadata.namespace}"
         try:
             self.core.patch_namespaced_pod(pod.metadata.name, pod.metadata.namespace,
                                            {"metadata": {"annotations": patch}})
@@ -163,9 +171,11 @@ class PodAddresses:
         self._drop(pod.metadata.uid, f"{pod.metadata.name}.{pod.metadata.namespace}")
 
     def _drop(self, uid: str, port: str) -> None:
-        port = self.ports.pop(uid, None) or port
-        if port not in self.ports.values():
-            self.dp.nbctl("--if-exists", "lsp-del", port, check=False)
+        with self._lock:   # the watch and the delayed deletes
+            port = self.ports.pop(uid, None) or port
+            if port in self.ports.values():
+                return
+        self.dp.nbctl("--if-exists", "lsp-del", port, check=False)
 
     def _failed(self, pod, message: str) -> None:
         self._error(f"{pod.metadata.namespace}/{pod.metadata.name}: {message}")
@@ -230,7 +240,9 @@ class PodAddresses:
         listed = self.core.list_pod_for_all_namespaces()
         ours = [pod for pod in listed.items if pod.spec.node_name in self.node_names]
         present = {pod.metadata.uid for pod in listed.items}
-        for uid, port in list(self.ports.items()):   # deleted while no watch ran
+        with self._lock:
+            known = dict(self.ports)
+        for uid, port in known.items():   # deleted while no watch ran
             if uid not in present:
                 self._drop(uid, port)
         for pod in ours:
