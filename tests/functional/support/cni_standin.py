@@ -202,7 +202,9 @@ class PodAddresses:
         annotations = dict(pod.metadata.annotations or {})
         subnets = {s["metadata"]["name"]: s
                    for s in self.custom.list_cluster_custom_object("kubeovn.io", "v1", "subnets")["items"]}
-        live = [p for p in self.core.list_pod_for_all_namespaces().items if not p.metadata.deletion_timestamp
+        now = time.time()   # a terminating pod keeps its address until its deletion timestamp
+        live = [p for p in self.core.list_pod_for_all_namespaces().items
+                if not (p.metadata.deletion_timestamp and p.metadata.deletion_timestamp.timestamp() <= now)
                 and (p.metadata.namespace, p.metadata.name) != (namespace, name)]
         switch = annotations.get(f"{OVN}.kubernetes.io/logical_switch") or "ovn-default"
         if switch not in subnets:
