@@ -19,14 +19,11 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         args = self._task.args
-        unknown = sorted(set(args) - self._VALID_ARGS)
-        if unknown:
-            return {**result, "failed": True, "msg": f"veg_bfd_port: unsupported option(s) {', '.join(unknown)}"}
         try:
             networks = _vpc_bfd_port.bfd_port_networks(args.get("ip") or "", args.get("ip_field") or "bfdPort.ip")
             chassis = [] if args.get("nodes") is None else _vpc_bfd_port.bfd_port_chassis(
                 args["nodes"], args.get("node_selector") or None,
-                int(args.get("max_nodes") or _vpc_bfd_port.BFD_PORT_DEFAULT_NODES),
+                _vpc_bfd_port.BFD_PORT_DEFAULT_NODES if args.get("max_nodes") is None else int(args["max_nodes"]),
                 args.get("node_selector_field") or "nodeSelector")
         except EgressGatewayError as exc:
             return {**result, "failed": True, **exc.to_result()}

@@ -21,9 +21,6 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         args = self._task.args
-        unknown = sorted(set(args) - self._VALID_ARGS)
-        if unknown:
-            return {**result, "failed": True, "msg": f"veg_manifest: unsupported option(s) {', '.join(unknown)}"}
         # Relative paths are the user's: from the directory ansible-playbook runs in (never the
         # collection's or the playbook's folder), then the folders the caller adds.
         search = [os.getcwd(), *(args.get("search_paths") or [])]

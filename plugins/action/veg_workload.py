@@ -21,9 +21,6 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         args = self._task.args
-        unknown = sorted(set(args) - self._VALID_ARGS)
-        if unknown:
-            return {**result, "failed": True, "msg": f"veg_workload: unsupported option(s) {', '.join(unknown)}"}
         try:
             gateway = parse_gateway(args.get("gateway"))
             _discovery.check_node_selector(gateway, args.get("nodes"))

@@ -6,14 +6,18 @@ pod sandbox, and the test calls the controller part (PodAddresses) as its pod wa
 (tests/functional/e2e_kube runs pods under real kubelets, with that watch)."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pathlib
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 import pytest
+from kubernetes import client
 
 from support.dataplane import run
 from support.fixtures_node import NAD, KubeNodeWorld
@@ -101,3 +105,47 @@ def test_add_puts_the_pod_on_ovn_and_the_external_network_del_removes_it(control
         assert world.dp.nbctl("--bare", "--columns=name", "find", "Logical_Switch_Port", "name=p1.default") == ""
     finally:
         run("ip", "netns", "del", netns, check=False)
+
+
+def test_the_watch_addresses_pods_bound_to_its_nodes_only_and_removes_their_ports(control_plane):
+    """PodAddresses.run as the harness runs it, for a node name no kubelet has (pods stay
+    Pending): a pod bound to it gets its address and port, one bound elsewhere is not touched,
+    one whose switch has no Subnet gets an AcquireAddressFailed event; a deleted pod's port goes."""
+    world = control_plane
+    core = world.core()
+    controller = PodAddresses(str(world.cluster.kubeconfig), world.dp, ["watched"])
+    stop = threading.Event()
+    thread = threading.Thread(target=controller.run, args=(stop,), daemon=True)
+    thread.start()
+
+    def pod(name, node, **annotations):
+        core.create_namespaced_pod("default", {"metadata": {"name": name, "annotations": annotations},
+                                               "spec": {"nodeName": node, "containers": [{"name": "c", "image": "none"}]}})
+
+    def lsp(name):
+        return world.dp.nbctl("--bare", "--columns=name", "find", "Logical_Switch_Port", f"name={name}.default")
+
+    def wait(condition, what, timeout=30):
+        deadline = time.monotonic() + timeout
+        while not condition():
+            assert time.monotonic() < deadline, f"{what}; errors {controller.errors}"
+            time.sleep(0.2)
+
+    try:
+        pod("w1", "watched")
+        pod("w2", "elsewhere")
+        pod("w3", "watched", **{"ovn.kubernetes.io/logical_switch": "no-such-switch"})
+        wait(lambda: (core.read_namespaced_pod("w1", "default").metadata.annotations or {}).get(
+            "ovn.kubernetes.io/routed") == "true" and lsp("w1"), "w1 not addressed")
+        wait(lambda: any(e.reason == "AcquireAddressFailed" and e.involved_object.name == "w3"
+                         for e in core.list_namespaced_event("default").items), "no AcquireAddressFailed for w3")
+        assert not core.read_namespaced_pod("w2", "default").metadata.annotations and not lsp("w2")
+        assert not lsp("w3")
+        core.delete_namespaced_pod("w1", "default", grace_period_seconds=0)
+        wait(lambda: not lsp("w1"), "w1's port still there")
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        for name in ("w1", "w2", "w3"):
+            with contextlib.suppress(client.ApiException):
+                core.delete_namespaced_pod(name, "default", grace_period_seconds=0)

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """STAND-IN for what cannot run on the test node: Kube-OVN's controller + CNI and Multus.
 
-A CNI plugin (the test node's containerd calls it for every pod sandbox, CNI spec 0.4.0) that
-does, in one step, what those three do for a pod in a Kube-OVN cluster with Multus:
+A pod watch (the controller part) and a CNI plugin (the test node's containerd calls it for every
+pod sandbox, CNI spec 0.4.0) that together do what those three do for a pod in a Kube-OVN cluster
+with Multus:
 
 - **Kube-OVN controller (IPAM + NB)**, ``PodAddresses``: a watch that the harness (support/node.py)
   runs for the pods bound to its nodes, as v1.14's pkg/controller/pod.go does when a pod is added
@@ -15,7 +16,8 @@ does, in one step, what those three do for a pod in a Kube-OVN cluster with Mult
   ``vendor=kube-ovn``), then writes ``ovn.kubernetes.io/{ip_address,mac_address,cidr,gateway,
   logical_switch,allocated,routed}``. The same for the external network's provider
   ``<nad>.<namespace>`` (``<provider>.kubernetes.io/ip_address`` ..., no LSP: that Subnet is not
-  an OVN switch). A terminating or deleted pod's LSP is removed and its address free again. So,
+  an OVN switch). A terminating pod's LSP is removed at its deletion timestamp (the end of its
+  grace period: at once for the gateway pods), a deleted pod's at once; its address is then free. So,
   as in Kube-OVN, the port exists before the kubelet starts the sandbox; Kube-OVN allocates even
   before the pod is scheduled, this stand-in once the real kube-scheduler bound it (milliseconds
   later), which keeps it off the pods of other stand-ins.
@@ -122,36 +124,87 @@ def _external_provider(annotations: dict, namespace: str) -> tuple | None:
 
 class PodAddresses:
     """The controller part (see the module doc): ``handle`` a pod as its add/update events do,
-    ``run`` the watch that calls it for the pods bound to ``node_names`` until ``stop`` is set."""
+    ``forget`` it as its delete does, ``run`` the watch that calls them for the pods bound to
+    ``node_names`` until ``stop`` is set. The ports it made are kept by pod uid: a relist forgets
+    those whose pod is gone, and a port is removed only for the pod that has it (a pod recreated
+    under the same name keeps its own, as in Kube-OVN's handleDeletePod). A pod it cannot
+    address gets a Warning Event ``AcquireAddressFailed`` (``kubectl describe pod``), as Kube-OVN's."""
+
+    ERRORS_KEPT = 20
 
     def __init__(self, kubeconfig: str, dp: Dataplane, node_names):
         self.core, self.custom = _clients(kubeconfig)
         self.dp, self.node_names = dp, set(node_names)
+        self.ports: dict[str, str] = {}   # pod uid -> its Logical_Switch_Port
+        self._lock = threading.Lock()
         self.errors: list[str] = []
 
     def handle(self, pod) -> None:
         if pod.metadata.deletion_timestamp:
-            self.forget(pod)
+            # Kube-OVN's enqueueUpdatePod: the delete is queued until the deletion timestamp (the
+            # end of the grace period; at once for the gateway pods, whose grace is 0)
+            delay = pod.metadata.deletion_timestamp.timestamp() - time.time()
+            if delay > 0:
+                threading.Timer(delay, self._safely, (self.forget, pod)).start()
+            else:
+                self.forget(pod)
             return
-        annotations = pod.metadata.annotations or {}
-        if pod.spec.host_network or annotations.get(f"{OVN}.kubernetes.io/routed") == "true":
+        if pod.spec.host_network or pod.metadata.uid in self.ports \
+                or (pod.metadata.annotations or {}).get(f"{OVN}.kubernetes.io/routed") == "true":
             return
         try:
             patch = self._allocate(pod)
-        except CniError as exc:   # Kube-OVN: an AcquireAddressFailed event; the CNI then waits in vain
-            self.errors.append(f"{pod.metadata.namespace}/{pod.metadata.name}: {exc}")
+        except CniError as exc:   # the CNI part then waits in vain and says so
+            self._failed(pod, str(exc))
             return
-        self.core.patch_namespaced_pod(pod.metadata.name, pod.metadata.namespace, {"metadata": {"annotations": patch}})
+        with self._lock:
+            self.ports[pod.metadata.uid] = f"{pod.metadata.name}.{pod.metadata.namespace}"
+        try:
+            self.core.patch_namespaced_pod(pod.metadata.name, pod.metadata.namespace,
+                                           {"metadata": {"annotations": patch}})
+        except Exception as exc:  # pylint: disable=broad-except  # gone meanwhile (404) or not: no port left
+            self.forget(pod)
+            if getattr(exc, "status", None) != 404:
+                raise
 
     def forget(self, pod) -> None:
-        self.dp.nbctl("--if-exists", "lsp-del", f"{pod.metadata.name}.{pod.metadata.namespace}", check=False)
+        self._drop(pod.metadata.uid, f"{pod.metadata.name}.{pod.metadata.namespace}")
+
+    def _drop(self, uid: str, port: str) -> None:
+        with self._lock:   # the watch and the delayed deletes
+            port = self.ports.pop(uid, None) or port
+            if port in self.ports.values():
+                return
+        self.dp.nbctl("--if-exists", "lsp-del", port, check=False)
+
+    def _failed(self, pod, message: str) -> None:
+        self._error(f"{pod.metadata.namespace}/{pod.metadata.name}: {message}")
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        self.core.create_namespaced_event(pod.metadata.namespace, {
+            "metadata": {"generateName": f"{pod.metadata.name}."},
+            "involvedObject": {"kind": "Pod", "name": pod.metadata.name, "namespace": pod.metadata.namespace,
+                               "uid": pod.metadata.uid, "apiVersion": "v1"},
+            "reason": "AcquireAddressFailed", "message": message, "type": "Warning",
+            "source": {"component": "kube-ovn-controller"}, "firstTimestamp": now, "lastTimestamp": now, "count": 1})
+
+    def _error(self, message: str) -> None:
+        self.errors = (self.errors + [message])[-self.ERRORS_KEPT:]
+
+    def _safely(self, action, pod) -> None:
+        """One pod's failure is recorded, never the end of the others' handling."""
+        try:
+            action(pod)
+        except Exception as exc:  # pylint: disable=broad-except
+            self._error(f"{pod.metadata.namespace}/{pod.metadata.name}: {exc}")
 
     def _allocate(self, pod) -> dict:
         name, namespace = pod.metadata.name, pod.metadata.namespace
         annotations = dict(pod.metadata.annotations or {})
         subnets = {s["metadata"]["name"]: s
                    for s in self.custom.list_cluster_custom_object("kubeovn.io", "v1", "subnets")["items"]}
-        live = [p for p in self.core.list_pod_for_all_namespaces().items if not p.metadata.deletion_timestamp
+        now = time.time()   # a terminating pod keeps its address until its deletion timestamp
+        live = [p for p in self.core.list_pod_for_all_namespaces().items
+                if not (p.metadata.deletion_timestamp and p.metadata.deletion_timestamp.timestamp() <= now)
                 and (p.metadata.namespace, p.metadata.name) != (namespace, name)]
         switch = annotations.get(f"{OVN}.kubernetes.io/logical_switch") or "ovn-default"
         if switch not in subnets:
@@ -185,26 +238,45 @@ class PodAddresses:
         patch[f"{OVN}.kubernetes.io/routed"] = "true"   # reconcileRouteSubnets: the pod has a node
         return patch
 
+    def _relist(self) -> str:
+        listed = self.core.list_pod_for_all_namespaces()
+        ours = [pod for pod in listed.items if pod.spec.node_name in self.node_names]
+        present = {pod.metadata.uid for pod in listed.items}
+        with self._lock:
+            known = dict(self.ports)
+        for uid, port in known.items():   # deleted while no watch ran
+            if uid not in present:
+                self._drop(uid, port)
+        for pod in ours:
+            self._safely(self.handle, pod)
+        return listed.metadata.resource_version
+
     def run(self, stop: threading.Event) -> None:
+        """List, then watch from the last resourceVersion seen; list again only when the watch
+        fails (410 Gone or a lost connection), as an informer does."""
         from kubernetes import watch  # pylint: disable=import-outside-toplevel
 
+        version, delay = None, 0.2
         while not stop.is_set():
             try:
-                listed = self.core.list_pod_for_all_namespaces()
-                for pod in listed.items:
-                    if pod.spec.node_name in self.node_names:
-                        self.handle(pod)
-                for event in watch.Watch().stream(self.core.list_pod_for_all_namespaces, timeout_seconds=5,
-                                                  resource_version=listed.metadata.resource_version):
+                if version is None:
+                    version = self._relist()
+                stream = watch.Watch()
+                for event in stream.stream(self.core.list_pod_for_all_namespaces, timeout_seconds=5,
+                                           resource_version=version):
                     pod = event["object"]
+                    version = pod.metadata.resource_version
                     if pod.spec.node_name in self.node_names:
-                        (self.forget if event["type"] == "DELETED" else self.handle)(pod)
+                        self._safely(self.forget if event["type"] == "DELETED" else self.handle, pod)
                     if stop.is_set():
                         break
-            except Exception as exc:  # pylint: disable=broad-except  # relist, as an informer does
+                delay = 0.2
+            except Exception as exc:  # pylint: disable=broad-except  # relist after a pause
                 if not stop.is_set():
-                    self.errors.append(f"pod watch: {exc}")
-                    time.sleep(0.2)
+                    self._error(f"pod watch: {exc}")
+                    version = None
+                    time.sleep(delay)
+                    delay = min(delay * 2, 5.0)
 
 
 def _wait_routed(core, name: str, namespace: str, timeout=60):
@@ -215,7 +287,8 @@ def _wait_routed(core, name: str, namespace: str, timeout=60):
         if (pod.metadata.annotations or {}).get(f"{OVN}.kubernetes.io/routed") == "true":
             return pod
         if time.monotonic() > deadline:
-            raise CniError(f"route is not ready for pod {namespace}/{name} provider {OVN} after {timeout}s")
+            raise CniError(f"route is not ready for pod {namespace}/{name} provider {OVN} after {timeout}s "
+                           "(see its AcquireAddressFailed events)")
         time.sleep(1)
 
 

@@ -161,7 +161,8 @@ class KubeNodeWorld:
                 return {**pod, "ip": obj.status.pod_ip, "node": obj.spec.node_name,
                         "netns": self.nodes.pod_netns(pod["namespace"], pod["name"])}
             if time.monotonic() > deadline:
-                raise AssertionError(f"pod {pod} not Running after {timeout}s: {obj.status}")
+                raise AssertionError(f"pod {pod} not Running after {timeout}s: {obj.status}; the CNI stand-in's "
+                                     f"controller part: {self.nodes.addresses.errors[-5:] if self.nodes.addresses else []}")
             time.sleep(1)
 
 
