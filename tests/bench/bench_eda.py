@@ -109,6 +109,18 @@ def summary(values):
             "max": round(max(values), 3), "n": len(values)}
 
 
+PARTS = ("delivery", "window", "action_start", "playbook", "module_and_transaction")
+
+
+def parts(rows):
+    """{part: summary} of the latency breakdown of the samples that have it."""
+    return {part: summary([r[part] for r in rows if part in r]) for part in PARTS if any(part in r for r in rows)}
+
+
+def breakdown_text(latency, figure="p50"):
+    return ", ".join(f"{part} {latency[part][figure]:.3f} s" for part in PARTS if part in latency)
+
+
 def ansible_log_times(path):
     """[(epoch, PLAY|TASK, name)] from Ansible's log (local time, milliseconds)."""
     out = []
@@ -301,14 +313,12 @@ class Bench:
 def report(result: dict) -> str:
     """build/bench/eda.md from eda.json."""
     lat = result["latency"]
-    parts = ", ".join(f"{part} {lat[part]['p50']:.3f} s" for part in
-                      ("delivery", "window", "action_start", "playbook", "module_and_transaction") if part in lat)
     lines = ["| what | p50 | p95 | max | n |", "|---|---:|---:|---:|---:|",
              *(f"| {label} | {s['p50']:.3f} s | {s['p95']:.3f} s | {s['max']:.3f} s | {s['n']} |" for label, s in (
                  ("a new selected pod's LSP -> member of the port group", lat["total"]),
                  ("port group deleted as kube-ovn-controller v1.14's GC does -> repaired", result["repair"]),
                  ("rerunning playbooks/deploy.yml instead (the baseline)", result["deploy_rerun"]))),
-             "", f"Breakdown of the p50 latency: {parts}. Deploy rerun / event p50: "
+             "", f"Breakdown of the p50 latency: {breakdown_text(lat)}. Deploy rerun / event p50: "
              f"{result['ratio_deploy_to_event_p50']}. A burst of {result['burst']['pods']} pods: all members after "
              f"{result['burst']['seconds_to_all_members']} s in {result['burst']['actions']} actions."]
     if "scale" in result:
@@ -316,7 +326,8 @@ def report(result: dict) -> str:
         lines += ["", f"At {scale['pods']} pods over {scale['gateways']} gateways: all members "
                   f"{scale['all_members_after_s']} s after the API writes began ({scale['api_create_seconds']} s of "
                   f"writes); then a new pod's latency p50 {scale['latency']['p50']:.3f} s, p95 "
-                  f"{scale['latency']['p95']:.3f} s; RSS of the event source alone "
+                  f"{scale['latency']['p95']:.3f} s (each part's p95: {breakdown_text(scale['latency'], 'p95')}); "
+                  f"RSS of the event source alone "
                   f"{scale['source_alone_mib']['VmRSS']:.0f} MiB, of the ansible-rulebook process "
                   f"{scale['rulebook_process_mib']['VmRSS']:.0f} MiB."]
     return "\n".join(lines) + "\n"
@@ -343,10 +354,7 @@ def main():
         (gateway,) = bench.gateways(1)
         rows = bench.latency(gateway, args.samples, "lat", pause=2.0)
         result["latency"] = {"total": summary([r["latency"] for r in rows]), "samples": rows}
-        for part in ("delivery", "window", "action_start", "playbook", "module_and_transaction"):
-            values = [r[part] for r in rows if part in r]
-            if values:
-                result["latency"][part] = summary(values)
+        result["latency"].update(parts(rows))
         result["burst"] = bench.burst(gateway, 50)
         print(json.dumps({"latency": result["latency"]["total"], "burst": result["burst"]}), flush=True)
         result["repair"] = summary(bench.repair(f"{bench.ns}/{gateway}", args.repair_runs))
@@ -360,7 +368,7 @@ def main():
             names, result["scale"] = bench.scale(args.scale_pods, args.scale_gateways)
             time.sleep(5)
             rows = bench.latency(names[0], 10, "scale-lat", pause=2.0)
-            result["scale"]["latency"] = summary([r["latency"] for r in rows])
+            result["scale"]["latency"] = {**summary([r["latency"] for r in rows]), **parts(rows)}
             result["scale"]["source_alone_mib"] = bench.rss_of(alone.pid)
             result["scale"]["rulebook_process_mib"] = bench.rss_of(bench.rulebook.proc.pid)
             alone.terminate()
