@@ -16,7 +16,10 @@ over IPv4 and IPv6.
   brings the pod back with the same addresses of both families and IPv6 flows use it again;
 - every bfdd killed: IPv6 traffic never takes the ordinary route (the 29090 drop, or while OVN's
   BFD is silent a dead next hop: docs/bfd.md), and comes back when the probes restart bfdd;
-- remove: no pod, no row, both families on the ordinary route again.
+- remove: no pod, no row, both families on the ordinary route again;
+- an IPv6-only gateway (IPv6-only internal and external Subnets, an IPv6 ipBlock): its pods have
+  IPv6 addresses only, its rows are IPv6 only, IPv6 flows leave with its external addresses and
+  IPv4 ones take the ordinary route.
 """
 from __future__ import annotations
 
@@ -30,7 +33,7 @@ import yaml
 from support.ansible import REPO, run_playbook
 from support.dataplane import (BFD_PORT, CLIENT_CIDR, CLIENT_CIDR6, CLIENT_SWITCH, EXTERNAL_GW6, INTERNAL_SWITCH,
                                NODE_EXTERNAL_IP, NODE_EXTERNAL_IP6, outage, run)
-from support.fixtures_node import NAD
+from support.fixtures_node import NAD, V6_NAD, V6_SWITCH
 
 pytestmark = [pytest.mark.kube, pytest.mark.dataplane, pytest.mark.slow]
 
@@ -195,4 +198,35 @@ def test_remove_leaves_both_families_on_the_ordinary_route(deployed, clients):
     world.wait_gone(NAME)
     assert not any(world.nb_rows_of(NAME).values()), world.nb_rows_of(NAME)
     assert sources(world, clients["snat"], 4, 8) == {NODE_EXTERNAL_IP}
+    assert sources(world, clients["snat"], 6, 8) == {NODE_EXTERNAL_IP6}
+
+
+def v6_only_gateway() -> dict:
+    return {"apiVersion": "kubeovn.io/v1", "kind": "VpcEgressGateway",
+            "metadata": {"name": "v6only", "namespace": "default"},
+            "spec": {"replicas": REPLICAS, "internalSubnet": V6_SWITCH, "externalSubnet": V6_NAD,
+                     "nodeSelector": [{"matchLabels": {"egress": "true"}}],
+                     "policies": [{"snat": True, "ipBlocks": [CLIENT_CIDR6]}]}}
+
+
+def test_ipv6_only_gateway_carries_ipv6_and_leaves_ipv4_on_the_ordinary_route(world, clients):
+    manifest = yaml.safe_dump(v6_only_gateway())
+    result = world.playbook("deploy", check=False, egress_gateway_manifest=manifest, **world.external_network_vars_v6())
+    assert result.returncode == 0, result.stdout[-6000:]
+    status = world.veg("v6only")["status"]
+    assert status["ready"] is True, status
+    internal, external = split(status["internalIPs"], 6), split(status["externalIPs"], 6)
+    assert len(internal) == len(external) == REPLICAS, status
+    assert not split(status["internalIPs"], 4) and not split(status["externalIPs"], 4), status
+    for pod in world.gateway_pods("v6only"):
+        assert [family(p.ip) for p in pod.status.pod_ips] == [6], pod.status.pod_ips
+    matches = world.dp.nbctl("--bare", "--columns=match", "find", "Logical_Router_Policy",
+                             "external_ids:vpc-egress-gateway=default/v6only").split("\n")
+    assert matches and all("ip6." in m and "ip4." not in m for m in matches if m.strip()), matches
+    assert wait_sources(world, clients["snat"], 6, external) == external      # spread by ECMP over both
+    assert sources(world, clients["snat"], 4, 8) == {NODE_EXTERNAL_IP}
+    result = world.playbook("remove", check=False, egress_gateway_manifest=manifest)
+    assert result.returncode == 0, result.stdout[-6000:]
+    world.wait_gone("v6only")
+    assert not any(world.nb_rows_of("v6only").values()), world.nb_rows_of("v6only")
     assert sources(world, clients["snat"], 6, 8) == {NODE_EXTERNAL_IP6}

@@ -217,12 +217,14 @@ class Dataplane(processes.Harness):
         if self.dual_stack:
             nb("lr-route-add", ROUTER, "::/0", NODE_JOIN_IP6)
 
-    def add_switch(self, switch: str, gw: str, cidr: str, gw6: str | None = None, cidr6: str | None = None):
-        """A logical switch on the router (its router port has the gateway address, or both)."""
+    def add_switch(self, switch: str, gw: str | None, cidr: str | None, gw6: str | None = None,
+                   cidr6: str | None = None):
+        """A logical switch on the router (its router port has the gateway address of each family
+        given: IPv4, IPv6 or both)."""
         lrp = f"{ROUTER}-{switch}"
         self.nbctl("ls-add", switch)
-        networks = [f"{gw}/{cidr.split('/')[1]}"] + ([f"{gw6}/{cidr6.split('/')[1]}"] if gw6 else [])
-        self.nbctl("lrp-add", ROUTER, lrp, mac_for(gw), *networks)
+        networks = ([f"{gw}/{cidr.split('/')[1]}"] if gw else []) + ([f"{gw6}/{cidr6.split('/')[1]}"] if gw6 else [])
+        self.nbctl("lrp-add", ROUTER, lrp, mac_for(gw or gw6), *networks)
         self.nbctl("lsp-add", switch, f"{switch}-{ROUTER}", "--", "lsp-set-type", f"{switch}-{ROUTER}", "router",
                    "--", "lsp-set-addresses", f"{switch}-{ROUTER}", "router",
                    "--", "lsp-set-options", f"{switch}-{ROUTER}", f"router-port={lrp}")

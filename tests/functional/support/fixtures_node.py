@@ -30,6 +30,10 @@ from support.node import Nodes
 
 UPSTREAM_CRDS = REPO.parent / "shared" / "reference" / "upstream" / "kube-ovn-v1.14.0-crd.yaml"
 FORWARD_SWITCH, FORWARD_CIDR, FORWARD_GW = "subnet2", "10.18.0.0/16", "10.18.0.1"
+# dual-stack worlds: an IPv6-only internal subnet, and an IPv6-only external one on the same
+# network as the dual-stack NAD's (addresses from ::100 up, the dual-stack one's stay below)
+V6_SWITCH, V6_CIDR, V6_GW = "subnet6", "fd00:10:19::/64", "fd00:10:19::1"
+V6_NAD = "macvlan6"
 VPC = "ovn-cluster"
 NAD = "macvlan1"
 
@@ -46,8 +50,9 @@ class KubeNodeWorld:
 
     ``dual_stack``: IPv6 beside IPv4 on the data plane (support/dataplane.py), the Subnets
     ``ovn-default`` and ``subnet1`` and the external network dual-stack (``v4,v6``, as Kube-OVN
-    writes them; ``subnet2`` stays IPv4), the VPC's BFD port with both addresses, and the API
-    server with Kubernetes 1.20's IPv6DualStack gate, without which a pod keeps one IP only."""
+    writes them; ``subnet2`` stays IPv4), the IPv6-only Subnet ``subnet6`` and external Subnet
+    ``macvlan6`` (``external_network_vars_v6``), the VPC's BFD port with both addresses, and the
+    API server with Kubernetes 1.20's IPv6DualStack gate, without which a pod keeps one IP only."""
 
     def __init__(self, workdir: pathlib.Path, dual_stack: bool = False):
         self.workdir = workdir
@@ -81,6 +86,8 @@ class KubeNodeWorld:
         self.dp.start()
         self.dp.add_switch(FORWARD_SWITCH, FORWARD_GW, FORWARD_CIDR)
         self.dp.count_leaks(FORWARD_CIDR)
+        if self.dual_stack:
+            self.dp.add_switch(V6_SWITCH, None, None, V6_GW, V6_CIDR)
         self.cluster.start()
         nad_crd = yaml.safe_load((kube.CRDS / "network-attachment-definitions.k8s.cni.cncf.io.yaml").read_text())
         kube.install_crds(self.cluster, documents=upstream_crds() + [nad_crd])
@@ -90,19 +97,22 @@ class KubeNodeWorld:
             "spec": {"bfdPort": {"enabled": True, "ip": self.both(INTERNAL_GW, INTERNAL_GW6)}}})
         custom.patch_cluster_custom_object_status("kubeovn.io", "v1", "vpcs", VPC, {"status": {
             "router": ROUTER, "defaultLogicalSwitch": INTERNAL_SWITCH, "default": True, "standby": True,
-            "subnets": [INTERNAL_SWITCH, CLIENT_SWITCH, FORWARD_SWITCH]}})
+            "subnets": [INTERNAL_SWITCH, CLIENT_SWITCH, FORWARD_SWITCH, *([V6_SWITCH] if self.dual_stack else [])]}})
         for name, cidr, gateway in ((INTERNAL_SWITCH, self.both(INTERNAL_CIDR, INTERNAL_CIDR6),
                                      self.both(INTERNAL_GW, INTERNAL_GW6)),
                                     (CLIENT_SWITCH, self.both(CLIENT_CIDR, CLIENT_CIDR6), self.both(CLIENT_GW, CLIENT_GW6)),
-                                    (FORWARD_SWITCH, FORWARD_CIDR, FORWARD_GW)):
+                                    (FORWARD_SWITCH, FORWARD_CIDR, FORWARD_GW),
+                                    *([(V6_SWITCH, V6_CIDR, V6_GW)] if self.dual_stack else [])):
             custom.create_cluster_custom_object("kubeovn.io", "v1", "subnets", {
                 "apiVersion": "kubeovn.io/v1", "kind": "Subnet", "metadata": {"name": name},
-                "spec": {"protocol": "Dual" if "," in cidr else "IPv4", "provider": "ovn", "cidrBlock": cidr,
+                "spec": {"protocol": "Dual" if "," in cidr else "IPv6" if ":" in cidr else "IPv4",
+                         "provider": "ovn", "cidrBlock": cidr,
                          "gateway": gateway, "vpc": VPC, "excludeIps": gateway.split(",")}})
         subnet_cidrs = [(INTERNAL_SWITCH, INTERNAL_CIDR), (CLIENT_SWITCH, CLIENT_CIDR),
                         (FORWARD_SWITCH, FORWARD_CIDR), (JOIN_SWITCH, JOIN_CIDR)]
         if self.dual_stack:
-            subnet_cidrs += [(INTERNAL_SWITCH, INTERNAL_CIDR6), (CLIENT_SWITCH, CLIENT_CIDR6), (JOIN_SWITCH, JOIN_CIDR6)]
+            subnet_cidrs += [(INTERNAL_SWITCH, INTERNAL_CIDR6), (CLIENT_SWITCH, CLIENT_CIDR6), (JOIN_SWITCH, JOIN_CIDR6),
+                             (V6_SWITCH, V6_CIDR)]
         for name, cidr in subnet_cidrs:
             # Kube-OVN's controller gives every Subnet of a VPC a 31000 "allow" policy per family
             # (addCommonRoutesForSubnet): traffic inside the VPC never takes a gateway's reroute
@@ -144,6 +154,13 @@ class KubeNodeWorld:
                     "cidr_block": self.both(EXTERNAL_CIDR, EXTERNAL_CIDR6), "gateway": self.both(EXTERNAL_GW, EXTERNAL_GW6),
                     "exclude_ips": [f"{EXTERNAL_GW}..172.17.0.10", NODE_EXTERNAL_IP]
                     + ([f"{EXTERNAL_GW6}..fd00:172:17::10", NODE_EXTERNAL_IP6] if self.dual_stack else [])}}
+
+    def external_network_vars_v6(self) -> dict:
+        """The IPv6-only NAD and external Subnet of a dual-stack world."""
+        return {"egress_gateway_network_attachment": {"name": V6_NAD, "namespace": "default", "master": "eth1"},
+                "egress_gateway_external_subnet": {
+                    "name": V6_NAD, "provider": f"{V6_NAD}.default", "protocol": "IPv6", "cidr_block": EXTERNAL_CIDR6,
+                    "gateway": EXTERNAL_GW6, "exclude_ips": [f"{EXTERNAL_GW6}..fd00:172:17::ff", NODE_EXTERNAL_IP6]}}
 
     def core(self):
         from kubernetes import client  # pylint: disable=import-outside-toplevel
