@@ -15,7 +15,10 @@ inserts each pod's Logical_Switch_Port, then creates the pod with Kube-OVN's ann
 - scale: N pods over G gateways: the event source's memory (the source run alone beside the
   rulebook, /proc VmHWM) and the latency at that scale;
 - baseline: the same change made by rerunning the reconcile step by hand
-  (ansible-playbook playbooks/reconcile.yml with the same event), as a ratio.
+  (ansible-playbook playbooks/reconcile.yml with the same event), as a ratio;
+- the rows task itself: ansible-playbook running one gateway's (no-op) rows task as the module
+  ovn_egress_gateway and as veg_nb_rows (the same task in ansible-playbook's process, what
+  reconcile.yml runs), wall time of each, as a ratio.
 """
 from __future__ import annotations
 
@@ -39,7 +42,7 @@ sys.path[:0] = [str(REPO / "tests" / "functional"), str(REPO / "tests" / "functi
 
 # pylint: disable=wrong-import-position
 from eda_world import (  # noqa: E402
-    EXTERNAL_SUBNET, Api, Rulebook, add_lsp, add_lsps, build_nb, port_group, veg,
+    EXTERNAL_SUBNET, ROUTER, Api, Rulebook, add_lsp, add_lsps, build_nb, port_group, veg,
 )
 
 from support import kube  # noqa: E402
@@ -299,6 +302,30 @@ class Bench:
             stand_in.stop()
         return times
 
+    def rows_task(self, runs):
+        """{task: [wall seconds of ansible-playbook]} for one gateway's rows, written once, then
+        again (no change) ``runs`` times by each task, alternating."""
+        item = {"spec": veg(self.ns, "rows-task"), "router": ROUTER, "pod_ports": [],
+                "instances": [{"name": "rows-task-gw", "node": "bench-node1", "internal_ips": ["10.16.9.9"],
+                               "external_ips": []}]}
+        books = {}
+        for task in ("ovn_egress_gateway", "veg_nb_rows"):
+            books[task] = self.workdir / f"rows-{task}.yml"
+            books[task].write_text(json.dumps([{
+                "hosts": "localhost", "connection": "local", "gather_facts": False,
+                "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+                "tasks": [{"name": "rows", f"kubeovn.egress_gateway.{task}": {
+                    "connection": self.nb.connection, "gateways": [item]}}]}]))
+        times = {task: [] for task in books}
+        for run in range(runs + 1):
+            for task, book in books.items():
+                t0 = time.time()
+                subprocess.run([str(REPO / ".venv" / "bin" / "ansible-playbook"), "-i", "localhost,", str(book)],
+                               check=True, capture_output=True, env=ansible_env())
+                if run:   # the first run writes the rows
+                    times[task].append(time.time() - t0)
+        return times
+
     def rss_of(self, pid):
         status = pathlib.Path(f"/proc/{pid}/status").read_text()
         return {k: int(re.search(rf"^{k}:\s+(\d+)", status, re.M).group(1)) / 1024 for k in ("VmRSS", "VmHWM")}
@@ -321,6 +348,12 @@ def report(result: dict) -> str:
              "", f"Breakdown of the p50 latency: {breakdown_text(lat)}. Deploy rerun / event p50: "
              f"{result['ratio_deploy_to_event_p50']}. A burst of {result['burst']['pods']} pods: all members after "
              f"{result['burst']['seconds_to_all_members']} s in {result['burst']['actions']} actions."]
+    if "rows_task" in result:
+        rows = result["rows_task"]
+        lines += ["", f"The rows task alone (ansible-playbook wall time, a no-op write, p50 of "
+                  f"{rows['veg_nb_rows']['n']}): as the module ovn_egress_gateway {rows['ovn_egress_gateway']['p50']:.3f} s, "
+                  f"as veg_nb_rows in ansible-playbook's process {rows['veg_nb_rows']['p50']:.3f} s; "
+                  f"module / veg_nb_rows: {rows['ratio_module_to_controller_p50']}."]
     if "scale" in result:
         scale = result["scale"]
         lines += ["", f"At {scale['pods']} pods over {scale['gateways']} gateways: all members "
@@ -340,6 +373,7 @@ def main():
     parser.add_argument("--scale-gateways", type=int, default=20)
     parser.add_argument("--repair-runs", type=int, default=5)
     parser.add_argument("--deploy-runs", type=int, default=3)
+    parser.add_argument("--rows-task-runs", type=int, default=10)
     parser.add_argument("--report", action="store_true", help="only rewrite eda.md from eda.json")
     args = parser.parse_args()
     if args.report:
@@ -363,6 +397,10 @@ def main():
         bench.start_rulebook()
         result["deploy_rerun"] = summary(manual)
         result["ratio_deploy_to_event_p50"] = round(statistics.median(manual) / result["latency"]["total"]["p50"], 2)
+        tasks = bench.rows_task(args.rows_task_runs)
+        result["rows_task"] = {task: summary(values) for task, values in tasks.items()}
+        result["rows_task"]["ratio_module_to_controller_p50"] = round(
+            result["rows_task"]["ovn_egress_gateway"]["p50"] / result["rows_task"]["veg_nb_rows"]["p50"], 2)
         if args.scale_pods:
             alone = bench.source_alone()
             names, result["scale"] = bench.scale(args.scale_pods, args.scale_gateways)
