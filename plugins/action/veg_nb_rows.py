@@ -12,7 +12,7 @@ from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._reconcile import GATEWAYS_OPTIONS, egress_gateway
 from ansible_collections.kubeovn.egress_gateway.plugins.plugin_utils._in_process import run_in_process
 
-OPTIONS = dict(GATEWAYS_OPTIONS, gateways=dict(GATEWAYS_OPTIONS["gateways"], required=True))
+OPTIONS = {**GATEWAYS_OPTIONS, "gateways": {**GATEWAYS_OPTIONS["gateways"], "required": True}}
 
 
 class ActionModule(ActionBase):
