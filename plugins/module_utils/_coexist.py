@@ -112,7 +112,12 @@ def decide(requested: str, controller: dict, crd_installed: bool, object_exists:
         if not (running and crd_installed and (version is None or version >= VEG_CONTROLLER_SINCE)):
             _fail("egress_gateway_mode", KUBE_OVN,
                   f"Kube-OVN runs VpcEgressGateways only from v1.14.0 with its controller and CRD, but {found} and {crd}")
-        return {"mode": KUBE_OVN, "warnings": [],
+        # its CRD drops the fields newer than itself without a word; with no version they pass unchecked
+        unchecked = [] if version else [
+            f"cannot tell the version of kube-ovn-controller from its image {controller['image']!r}: the gateway's "
+            "fields are not checked against it, and a field newer than the cluster's Kube-OVN is dropped by its "
+            "CRD without an error"]
+        return {"mode": KUBE_OVN, "warnings": unchecked,
                 "reason": f"{found} and {crd}: Kube-OVN runs the gateway; the collection validates, "
                           "applies the object, waits for its status and audits the NB rows"}
     handled = controller["handles_vpc_egress_gateways"] or (running and version is None)

@@ -20,7 +20,7 @@ import uuid as uuidlib
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError, shown
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module import connect, result
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_rows import (
     PARENTS, Column, Snapshot, Want, ref,
@@ -228,6 +228,13 @@ GATEWAY_OPTIONS = dict(
     state=dict(type="str", choices=["present", "absent"], default="present"),
 )
 
+# Several gateways in one transaction (ovn_egress_gateway's gateways, and veg_nb_rows, the same
+# task run in the controller's process), each item with GATEWAY_OPTIONS.
+GATEWAYS_OPTIONS = dict(
+    gateways=dict(type="list", elements="dict"),
+    bfd_wait=dict(type="float", default=0),
+)
+
 
 def target_of(params, path=""):
     """Validate one gateway's options completely (before any connection) into a Target."""
@@ -257,7 +264,8 @@ def item_params(item, path):
     """A gateways[] item checked against the single-gateway options (types, choices, defaults)."""
     checked = ArgumentSpecValidator(GATEWAY_OPTIONS).validate(item)
     if checked.error_messages:
-        raise EgressGatewayError(f"{path}: {'; '.join(checked.error_messages)} (got {item!r})", field=path, value=item)
+        raise EgressGatewayError(f"{path}: {'; '.join(checked.error_messages)} (got {shown(item)})",
+                                 field=path, value=item)
     return checked.validated_parameters
 
 

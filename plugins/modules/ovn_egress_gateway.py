@@ -238,16 +238,14 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import run_module
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module import argument_spec
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._reconcile import GATEWAY_OPTIONS, egress_gateway
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._reconcile import (
+    GATEWAY_OPTIONS, GATEWAYS_OPTIONS, egress_gateway,
+)
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=argument_spec(
-            gateways=dict(type="list", elements="dict"),
-            bfd_wait=dict(type="float", default=0),
-            **GATEWAY_OPTIONS,
-        ),
+        argument_spec=argument_spec(**GATEWAYS_OPTIONS, **GATEWAY_OPTIONS),
         mutually_exclusive=[("gateways", "spec"), ("gateways", "name"), ("gateways", "namespace")],
         supports_check_mode=True,
     )

@@ -15,7 +15,10 @@ inserts each pod's Logical_Switch_Port, then creates the pod with Kube-OVN's ann
 - scale: N pods over G gateways: the event source's memory (the source run alone beside the
   rulebook, /proc VmHWM) and the latency at that scale;
 - baseline: the same change made by rerunning the reconcile step by hand
-  (ansible-playbook playbooks/reconcile.yml with the same event), as a ratio.
+  (ansible-playbook playbooks/reconcile.yml with the same event), as a ratio;
+- the rows task itself: ansible-playbook running one gateway's (no-op) rows task as the module
+  ovn_egress_gateway and as veg_nb_rows (the same task in ansible-playbook's process, what
+  reconcile.yml runs), wall time of each, as a ratio.
 """
 from __future__ import annotations
 
@@ -39,7 +42,7 @@ sys.path[:0] = [str(REPO / "tests" / "functional"), str(REPO / "tests" / "functi
 
 # pylint: disable=wrong-import-position
 from eda_world import (  # noqa: E402
-    EXTERNAL_SUBNET, Api, Rulebook, add_lsp, add_lsps, build_nb, port_group, veg,
+    EXTERNAL_SUBNET, ROUTER, Api, Rulebook, add_lsp, add_lsps, build_nb, port_group, veg,
 )
 
 from support import kube  # noqa: E402
@@ -107,6 +110,18 @@ def percentile(values, p):
 def summary(values):
     return {"p50": round(statistics.median(values), 3), "p95": round(percentile(values, 95), 3),
             "max": round(max(values), 3), "n": len(values)}
+
+
+PARTS = ("delivery", "window", "action_start", "playbook", "module_and_transaction")
+
+
+def parts(rows):
+    """{part: summary} of the latency breakdown of the samples that have it."""
+    return {part: summary([r[part] for r in rows if part in r]) for part in PARTS if any(part in r for r in rows)}
+
+
+def breakdown_text(latency, figure="p50"):
+    return ", ".join(f"{part} {latency[part][figure]:.3f} s" for part in PARTS if part in latency)
 
 
 def ansible_log_times(path):
@@ -287,6 +302,30 @@ class Bench:
             stand_in.stop()
         return times
 
+    def rows_task(self, runs):
+        """{task: [wall seconds of ansible-playbook]} for one gateway's rows, written once, then
+        again (no change) ``runs`` times by each task, alternating."""
+        item = {"spec": veg(self.ns, "rows-task"), "router": ROUTER, "pod_ports": [],
+                "instances": [{"name": "rows-task-gw", "node": "bench-node1", "internal_ips": ["10.16.9.9"],
+                               "external_ips": []}]}
+        books = {}
+        for task in ("ovn_egress_gateway", "veg_nb_rows"):
+            books[task] = self.workdir / f"rows-{task}.yml"
+            books[task].write_text(json.dumps([{
+                "hosts": "localhost", "connection": "local", "gather_facts": False,
+                "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+                "tasks": [{"name": "rows", f"kubeovn.egress_gateway.{task}": {
+                    "connection": self.nb.connection, "gateways": [item]}}]}]))
+        times = {task: [] for task in books}
+        for run in range(runs + 1):
+            for task, book in books.items():
+                t0 = time.time()
+                subprocess.run([str(REPO / ".venv" / "bin" / "ansible-playbook"), "-i", "localhost,", str(book)],
+                               check=True, capture_output=True, env=ansible_env())
+                if run:   # the first run writes the rows
+                    times[task].append(time.time() - t0)
+        return times
+
     def rss_of(self, pid):
         status = pathlib.Path(f"/proc/{pid}/status").read_text()
         return {k: int(re.search(rf"^{k}:\s+(\d+)", status, re.M).group(1)) / 1024 for k in ("VmRSS", "VmHWM")}
@@ -301,22 +340,27 @@ class Bench:
 def report(result: dict) -> str:
     """build/bench/eda.md from eda.json."""
     lat = result["latency"]
-    parts = ", ".join(f"{part} {lat[part]['p50']:.3f} s" for part in
-                      ("delivery", "window", "action_start", "playbook", "module_and_transaction") if part in lat)
     lines = ["| what | p50 | p95 | max | n |", "|---|---:|---:|---:|---:|",
              *(f"| {label} | {s['p50']:.3f} s | {s['p95']:.3f} s | {s['max']:.3f} s | {s['n']} |" for label, s in (
                  ("a new selected pod's LSP -> member of the port group", lat["total"]),
                  ("port group deleted as kube-ovn-controller v1.14's GC does -> repaired", result["repair"]),
                  ("rerunning playbooks/deploy.yml instead (the baseline)", result["deploy_rerun"]))),
-             "", f"Breakdown of the p50 latency: {parts}. Deploy rerun / event p50: "
+             "", f"Breakdown of the p50 latency: {breakdown_text(lat)}. Deploy rerun / event p50: "
              f"{result['ratio_deploy_to_event_p50']}. A burst of {result['burst']['pods']} pods: all members after "
              f"{result['burst']['seconds_to_all_members']} s in {result['burst']['actions']} actions."]
+    if "rows_task" in result:
+        rows = result["rows_task"]
+        lines += ["", f"The rows task alone (ansible-playbook wall time, a no-op write, p50 of "
+                  f"{rows['veg_nb_rows']['n']}): as the module ovn_egress_gateway {rows['ovn_egress_gateway']['p50']:.3f} s, "
+                  f"as veg_nb_rows in ansible-playbook's process {rows['veg_nb_rows']['p50']:.3f} s; "
+                  f"module / veg_nb_rows: {rows['ratio_module_to_controller_p50']}."]
     if "scale" in result:
         scale = result["scale"]
         lines += ["", f"At {scale['pods']} pods over {scale['gateways']} gateways: all members "
                   f"{scale['all_members_after_s']} s after the API writes began ({scale['api_create_seconds']} s of "
                   f"writes); then a new pod's latency p50 {scale['latency']['p50']:.3f} s, p95 "
-                  f"{scale['latency']['p95']:.3f} s; RSS of the event source alone "
+                  f"{scale['latency']['p95']:.3f} s (each part's p95: {breakdown_text(scale['latency'], 'p95')}); "
+                  f"RSS of the event source alone "
                   f"{scale['source_alone_mib']['VmRSS']:.0f} MiB, of the ansible-rulebook process "
                   f"{scale['rulebook_process_mib']['VmRSS']:.0f} MiB."]
     return "\n".join(lines) + "\n"
@@ -329,6 +373,7 @@ def main():
     parser.add_argument("--scale-gateways", type=int, default=20)
     parser.add_argument("--repair-runs", type=int, default=5)
     parser.add_argument("--deploy-runs", type=int, default=3)
+    parser.add_argument("--rows-task-runs", type=int, default=10)
     parser.add_argument("--report", action="store_true", help="only rewrite eda.md from eda.json")
     args = parser.parse_args()
     if args.report:
@@ -343,10 +388,7 @@ def main():
         (gateway,) = bench.gateways(1)
         rows = bench.latency(gateway, args.samples, "lat", pause=2.0)
         result["latency"] = {"total": summary([r["latency"] for r in rows]), "samples": rows}
-        for part in ("delivery", "window", "action_start", "playbook", "module_and_transaction"):
-            values = [r[part] for r in rows if part in r]
-            if values:
-                result["latency"][part] = summary(values)
+        result["latency"].update(parts(rows))
         result["burst"] = bench.burst(gateway, 50)
         print(json.dumps({"latency": result["latency"]["total"], "burst": result["burst"]}), flush=True)
         result["repair"] = summary(bench.repair(f"{bench.ns}/{gateway}", args.repair_runs))
@@ -355,12 +397,16 @@ def main():
         bench.start_rulebook()
         result["deploy_rerun"] = summary(manual)
         result["ratio_deploy_to_event_p50"] = round(statistics.median(manual) / result["latency"]["total"]["p50"], 2)
+        tasks = bench.rows_task(args.rows_task_runs)
+        result["rows_task"] = {task: summary(values) for task, values in tasks.items()}
+        result["rows_task"]["ratio_module_to_controller_p50"] = round(
+            result["rows_task"]["ovn_egress_gateway"]["p50"] / result["rows_task"]["veg_nb_rows"]["p50"], 2)
         if args.scale_pods:
             alone = bench.source_alone()
             names, result["scale"] = bench.scale(args.scale_pods, args.scale_gateways)
             time.sleep(5)
             rows = bench.latency(names[0], 10, "scale-lat", pause=2.0)
-            result["scale"]["latency"] = summary([r["latency"] for r in rows])
+            result["scale"]["latency"] = {**summary([r["latency"] for r in rows]), **parts(rows)}
             result["scale"]["source_alone_mib"] = bench.rss_of(alone.pid)
             result["scale"]["rulebook_process_mib"] = bench.rss_of(bench.rulebook.proc.pid)
             alone.terminate()

@@ -10,9 +10,15 @@ the CNI part returns only once ovn-controller installed it; the rulebook races t
 sandbox, CNI and container start. What is asserted: every pod's connection got an answer (none
 was dropped), and then every selected pod's port is in the port group and its new connections
 leave through the gateways.
+
+Then kube-ovn-controller v1.14's start-up GC (``gcSecurityGroup``) deletes the gateway's port
+group while a selected pod sends a UDP probe every 20 ms: the rulebook puts it back with its
+members, and the test prints how long that took and what the probe's packets did meanwhile
+(answered by the node = leaked with the node's address, lost, or through a gateway).
 """
 from __future__ import annotations
 
+import json
 import pathlib
 import time
 
@@ -100,5 +106,30 @@ def test_first_connections_of_new_selected_pods(kube_node_world, tmp_path):
         wait_members(world, PODS + 1, rulebook)
         for pod in pods:
             assert set(world.dp.tcp_sources(pod["netns"], 4)) <= external, pod
+        gc_repaired(world, pods[0], external, rulebook)
     finally:
         rulebook.stop()
+
+
+def gc_repaired(world, pod: dict, external: set, rulebook: Rulebook):
+    """The port groups deleted as kube-ovn-controller v1.14.0's start-up GC deletes them (every one
+    without ``external_ids:np``, in one transaction) while ``pod`` probes; then the repair."""
+    probe = world.dp.probe(pod["netns"], seconds=12, interval=0.02)
+    time.sleep(2)
+    rows = json.loads(world.dp.nbctl("--format=json", "--columns=name,external_ids", "list", "Port_Group"))["data"]
+    doomed = [name for name, (_map, ids) in rows if "np" not in dict(ids)]
+    assert doomed, rows
+    deleted = time.monotonic()
+    world.dp.nbctl(*[arg for name in doomed for arg in ("--", "pg-del", name)])
+    wait_members(world, PODS + 1, rulebook, timeout=60)
+    repaired = time.monotonic() - deleted
+    timeline = json.loads(probe.communicate(timeout=60)[0])
+    window = [(replied, source) for _seq, sent, replied, source in timeline["probes"]
+              if 2.0 <= sent <= 2.0 + repaired]
+    leaked = sum(1 for replied, source in window if replied is not None and source == NODE_EXTERNAL_IP)
+    lost = sum(1 for replied, _source in window if replied is None)
+    print(f"port groups deleted as kube-ovn-controller v1.14's GC does ({', '.join(doomed)}): repaired by the "
+          f"rulebook after {repaired:.2f} s; the pod's {len(window)} probes meanwhile: {leaked} answered by the "
+          f"node (leaked), {lost} lost, {len(window) - leaked - lost} through a gateway")
+    after = [source for _seq, sent, replied, source in timeline["probes"] if sent > 2.5 + repaired and replied]
+    assert after and set(after) <= external, after[:20]     # through the gateways again

@@ -85,21 +85,6 @@ def wait_sources(world, client: dict, wanted: set, timeout=60) -> set:
     return world.dp.wait_sources(client["netns"], wanted, timeout, count=32, pause=1)
 
 
-def nb_rows_of(world, name: str) -> dict:
-    """The NB rows that carry the gateway's external id, by table."""
-    key = f"external_ids:vpc-egress-gateway=default/{name}"
-    return {table: world.dp.nbctl("--bare", "--columns=_uuid", "find", table, key).split()
-            for table in ("Logical_Router_Policy", "Port_Group", "Address_Set", "BFD", "Logical_Router_Static_Route")}
-
-
-def wait_gone(world, name: str, timeout=120):
-    deadline = time.monotonic() + timeout
-    while world.gateway_pods(name) or world.core().list_namespaced_pod(
-            "default", label_selector=f"ovn.kubernetes.io/vpc-egress-gateway={name}").items:
-        assert time.monotonic() < deadline, f"pods of {name} still there after {timeout}s"
-        time.sleep(1)
-
-
 # ---- gateway1: selectors, a SNAT subnet, forward ipBlocks, no BFD ---------------------------
 def test_status_and_workload_as_kube_ovn_e2e_checks(deployed):
     world = deployed
@@ -138,8 +123,8 @@ def remove(world, gateway: dict, *former_clients):
     name = gateway["metadata"]["name"]
     result = world.playbook("remove", check=False, egress_gateway_manifest=yaml.safe_dump(gateway))
     assert result.returncode == 0, result.stdout[-6000:]
-    wait_gone(world, name)
-    assert not any(nb_rows_of(world, name).values()), nb_rows_of(world, name)
+    world.wait_gone(name)
+    assert not any(world.nb_rows_of(name).values()), world.nb_rows_of(name)
     for client in former_clients:
         assert sources(world, client, 8) == {NODE_EXTERNAL_IP}, client
 
@@ -209,23 +194,11 @@ def test_gateway_pod_deleted_traffic_moves_then_comes_back(with_bfd, clients):
     assert world.dp.leaked_packets(FORWARD_CIDR) == leaked
 
 
-def bfdd_pids(world, name: str) -> list[int]:
-    """The bfdd processes of the gateway's pods (each in its pod's network namespace)."""
-    pids = []
-    for pod in world.gateway_pods(name):
-        netns = world.nodes.pod_netns("default", pod.metadata.name)
-        for pid in run("ip", "netns", "pids", netns).split():
-            comm = pathlib.Path(f"/proc/{pid}/comm")
-            if comm.exists() and comm.read_text().strip() == "bfdd":
-                pids.append(int(pid))
-    return pids
-
-
 def test_every_bfdd_killed_traffic_never_leaks(with_bfd, clients):
     world = with_bfd
     internal, external = gateway2_ips(world)
     leaked = world.dp.leaked_packets(FORWARD_CIDR)
-    pids = bfdd_pids(world, "gateway2")
+    pids = world.bfdd_pids("gateway2")
     assert len(pids) == REPLICAS, pids
     for pid in pids:
         run("kill", "-9", pid)

@@ -1,6 +1,6 @@
 """hack/bench_report.py: docs/benchmarks.md is put together from the files the benchmarks wrote
-(build/bench/<section>.md verbatim, its plot copied) and each script's docstring, and says which
-sections have no results."""
+(build/bench/<section>.md verbatim, its plot copied) and each script's docstring, keeps the
+sections not re-run from the previous page, and says which sections have no results at all."""
 from __future__ import annotations
 
 import pathlib
@@ -32,3 +32,19 @@ def test_the_page_holds_what_the_benchmarks_wrote(tmp_path):
     scripts = {p.stem.removeprefix("bench_") for p in (REPO / "tests" / "bench").glob("bench_*.py")}
     for section in scripts - {"failover", "kube"}:
         assert f"`{section}`" in page.split("## Not in this page", 1)[1]
+
+
+def test_sections_not_rerun_keep_their_block_of_the_previous_page(tmp_path):
+    report = load()
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    (first / "failover.md").write_text("| failover | 0.5 s |\n")
+    (first / "kube.md").write_text("| kube | 9.8 MiB |\n")
+    old_page = report.render(first, tmp_path / "img", "img/")
+    (second / "kube.md").write_text("| kube | 10.1 MiB |\n")   # only kube re-run, elsewhere
+    page = report.render(second, tmp_path / "img", "img/", previous=old_page)
+    assert "| failover | 0.5 s |" in page and "| kube | 10.1 MiB |" in page and "9.8 MiB" not in page
+    assert page.count(report.heading("failover")) == 1 and page.count(report.heading("kube")) == 1
+    assert page.index(report.heading("failover")) < page.index(report.heading("kube"))   # the scripts' order
+    assert "`failover`" not in page.split("## Not in this page", 1)[1]

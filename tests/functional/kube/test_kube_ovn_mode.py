@@ -67,6 +67,31 @@ def test_kube_ovn_runs_the_gateway_and_the_role_audits(
         controller.stop()
 
 
+def test_an_untagged_controller_image_lets_a_newer_field_through_with_a_warning(
+        kube_cluster, kube_namespace, kube_ovn_objects, kube_nodes, node_stand_in, nb_new):
+    """kube-ovn-controller pinned by a digest has no version to compare with: in mode kube-ovn the
+    role cannot refuse a field newer than the cluster's Kube-OVN, so it applies the object and says
+    that it did not check (its CRD may drop the field)."""
+    ns = kube_namespace
+    ports = [f"client-1.{ns}"]
+    nbworld.build(nb_new, pods=ports)
+    client_pods(kube_cluster, ns, ["client-1"])
+    client.CoreV1Api(kube_cluster.api_client()).patch_namespace(ns, {"metadata": {"labels": {"vege-test": "true"}}})
+    digest = "docker.io/kubeovn/kube-ovn@sha256:" + "0" * 64
+    tolerations = [{"key": "egress", "operator": "Exists"}]
+    controller = KubeOvnControllerStandIn(kube_cluster, kube_nodes, ns, nb_new, pod_ports=ports, image=digest).start()
+    try:
+        deploy = run_collection_playbook(kube_cluster, "deploy", egress_gateway_mode="kube-ovn", **playbook_vars(
+            nb_new, ns, manifest(ns, tolerations=tolerations)))
+        assert "[WARNING]: cannot tell the version of kube-ovn-controller from its image" in deploy.stdout + deploy.stderr
+        assert "the gateway's fields are not checked against it" in deploy.stdout + deploy.stderr
+        (applied,) = custom_objects(kube_cluster, ns)
+        assert applied["spec"]["tolerations"] == tolerations
+        assert "Say who runs the gateway, mode kube-ovn" in deploy.stdout and not controller.errors, controller.errors
+    finally:
+        controller.stop()
+
+
 def custom_objects(cluster, namespace) -> list:
     return client.CustomObjectsApi(cluster.api_client()).list_namespaced_custom_object(
         "kubeovn.io", "v1", namespace, "vpc-egress-gateways")["items"]

@@ -9,7 +9,7 @@ import copy
 
 import pytest
 
-from support.ansible import run_module
+from support.ansible import run_action, run_module
 from support.nbworld import BFD_PORT, ROUTER, add_ports, build, full_dump, not_owned_dump, owned_rows, transactions
 from support.ovsdb import ovs_map, py_map
 
@@ -283,7 +283,21 @@ def gateway_named(name, **spec_changes):
     return obj
 
 
-def test_several_gateways_in_one_transaction(nb_new):
+def module_task(args, **kwargs):
+    return run_module("ovn_egress_gateway", args, **kwargs)
+
+
+def controller_task(args, **kwargs):
+    """The same task in ansible-playbook's process (what the reconcile playbook of EDA runs)."""
+    return run_action("veg_nb_rows", args, **kwargs)
+
+
+SEVERAL_GATEWAYS = pytest.mark.parametrize("write", [module_task, controller_task],
+                                           ids=["ovn_egress_gateway", "veg_nb_rows"])
+
+
+@SEVERAL_GATEWAYS
+def test_several_gateways_in_one_transaction(nb_new, write):
     nb = nb_new
     build(nb)
     others = not_owned_dump(nb, KEY)
@@ -295,18 +309,21 @@ def test_several_gateways_in_one_transaction(nb_new):
          "instances": second, "pod_ports": ["client-2.default"]},
     ]
     txns = transactions(nb)
-    out = run_module("ovn_egress_gateway", {"connection": nb.connection, "gateways": items}, diff=True)
+    planned = write({"connection": nb.connection, "gateways": items}, check=True)
+    assert planned["changed"] and transactions(nb) == txns and owned_rows(nb, KEY)["Port_Group"] == [], planned
+    out = write({"connection": nb.connection, "gateways": items}, diff=True)
+    assert out["changes"] == planned["changes"] and out["diff"], out
     assert out["changed"] and not out["failed"], out
     assert transactions(nb) == txns + 1
     assert [g["gateway"]["key"] for g in out["gateways"]] == [KEY, "default/gateway9"]
     assert owned_rows(nb, KEY)["Port_Group"] == [(f"VEG.{H}", ["client-1.default"])]
     nine = owned_rows(nb, "default/gateway9")
     assert [b[1] for b in nine["BFD"]] == ["10.16.1.12", "10.16.1.13"]
-    assert run_module("ovn_egress_gateway", {"connection": nb.connection, "gateways": items})["changed"] is False
+    assert write({"connection": nb.connection, "gateways": items})["changed"] is False
 
     # one item removed (state absent), the other changed: again one transaction
     items = [dict(items[0], instances=INSTANCES[:1]), {"name": "gateway9", "state": "absent"}]
-    out = run_module("ovn_egress_gateway", {"connection": nb.connection, "gateways": items})
+    out = write({"connection": nb.connection, "gateways": items})
     assert out["changed"] and transactions(nb) == txns + 2
     assert owned_rows(nb, "default/gateway9") == {"BFD": [], "Logical_Router_Policy": [], "Port_Group": [],
                                                   "Address_Set": []}
@@ -314,22 +331,25 @@ def test_several_gateways_in_one_transaction(nb_new):
     assert not_owned_dump(nb, KEY) == others
 
 
-def test_several_gateways_one_bad_item_writes_nothing(nb_new):
+@SEVERAL_GATEWAYS
+def test_several_gateways_one_bad_item_writes_nothing(nb_new, write):
     nb = nb_new
     build(nb)
     before = full_dump(nb)
     items = [{"spec": GATEWAY, "instances": INSTANCES, "subnet_cidrs": {"subnet1": "10.17.0.0/16"}},
              {"spec": gateway_named("gateway9", replicas=11), "instances": INSTANCES}]
-    out = run_module("ovn_egress_gateway", {"connection": nb.connection, "gateways": items})
+    out = write({"connection": nb.connection, "gateways": items})
     assert out["failed"] and out["field"] == "gateways[1].spec.replicas" and out["value"] == 11, out
     assert out["msg"].startswith("gateways[1].spec.replicas: ")
-    out = run_module("ovn_egress_gateway", {"connection": nb.connection, "gateways": [dict(items[0], state="maybe")]})
-    assert out["failed"] and out["field"] == "gateways[0]" and "state" in out["msg"], out
+    many_ports = [f"client-{i}.default" for i in range(100)]
+    out = write({"connection": nb.connection, "gateways": [dict(items[0], state="maybe", pod_ports=many_ports)]})
+    assert out["failed"] and out["field"] == "gateways[0]" and "state must be one of" in out["msg"], out
+    assert "characters as text)" in out["msg"] and len(out["msg"]) < 500, out["msg"]   # one line, not the item
     # two gateways that want the same BFD row (same nexthop on the same port)
     items = [{"spec": gateway(bfd={"enabled": True}), "instances": INSTANCES, "subnet_cidrs": {"subnet1": "10.17.0.0/16"}},
              {"spec": gateway_named("gateway9", bfd={"enabled": True}), "instances": INSTANCES,
               "subnet_cidrs": {"subnet1": "10.17.0.0/16"}}]
-    out = run_module("ovn_egress_gateway", {"connection": nb.connection, "gateways": items})
+    out = write({"connection": nb.connection, "gateways": items})
     assert out["failed"] and "wanted by both default/gateway1 and default/gateway9" in out["msg"], out
     assert full_dump(nb) == before
 

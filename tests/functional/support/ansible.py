@@ -2,6 +2,7 @@
 
 run_module() executes a module file in a subprocess with its arguments as JSON on stdin, exactly
 what ansible-playbook's module execution does on a local host, minus the controller round trip.
+run_action() runs an action plugin (controller-side) as an ad-hoc task.
 run_playbook() runs ansible-playbook with this collection on the collections path.
 """
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import tempfile
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
 COLLECTIONS = REPO / "build" / "collections"
@@ -55,6 +57,25 @@ def run_module(name: str, args: dict, check: bool = False, diff: bool = False) -
             f"module {name} printed no JSON (rc={proc.returncode})\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
         ) from exc
     result.setdefault("failed", False)
+    return result
+
+
+def run_action(name: str, args: dict, check: bool = False, diff: bool = False) -> dict:
+    """Run the action plugin plugins/action/<name>.py as ansible-playbook does (an ad-hoc
+    ``ansible localhost`` task); return its result as the tree callback records it (-vvv, for it
+    drops the diff below)."""
+    with tempfile.TemporaryDirectory(prefix="veg-action-") as tree:
+        cmd = [str(REPO / ".venv" / "bin" / "ansible"), "localhost", "-c", "local",
+               "-m", f"kubeovn.egress_gateway.{name}", "-a", json.dumps(args), "-vvv"]
+        cmd += ["--check"] * check + ["--diff"] * diff
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False, env=ansible_env({
+            "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_CALLBACKS_ENABLED": "ansible.builtin.tree",
+            "ANSIBLE_CALLBACK_TREE_DIR": tree}))
+        written = pathlib.Path(tree) / "localhost"
+        if not written.exists():
+            raise AssertionError(f"{name} left no result (rc={proc.returncode})\n{proc.stdout}\n{proc.stderr}")
+        result = json.loads(written.read_text())
+    result["failed"] = proc.returncode != 0
     return result
 
 

@@ -9,7 +9,8 @@ with Multus:
   runs for the pods bound to its nodes, as v1.14's pkg/controller/pod.go does when a pod is added
   (``reconcileAllocateSubnets``, then ``reconcileRouteSubnets`` once it has a node): picks the
   pod's logical switch (annotation ``ovn.kubernetes.io/logical_switch``, else ``ovn-default``),
-  allocates its address from that Subnet's ``spec.cidrBlock`` (or from
+  allocates its address from that Subnet's ``spec.cidrBlock`` (one per family of a dual-stack
+  ``v4,v6`` block, written ``v4,v6`` as Kube-OVN does; or from
   ``ovn.kubernetes.io/ip_pool``; the gateway and ``excludeIps`` are skipped, addresses of live
   pods are taken, as Kube-OVN's IPAM), creates the Logical_Switch_Port ``<pod>.<namespace>`` with
   ``addresses "<mac> <ip>"`` and Kube-OVN's ``external_ids`` (``pod``, ``ls``,
@@ -23,9 +24,10 @@ with Multus:
   later), which keeps it off the pods of other stand-ins.
 - **kube-ovn-cni** (CNI ADD): waits for ``ovn.kubernetes.io/routed`` (polled each second, as
   pkg/daemon/handler.go), then eth0 as a veth whose host end joins the data plane's integration bridge with
-  ``external_ids:iface-id=<pod>.<namespace>``; MAC and address from the annotations; the routes of
-  ``ovn.kubernetes.io/routes`` and a default route via the subnet gateway unless some provider's
-  routes annotation carries the default route (a gateway pod leaves through net1); before it
+  ``external_ids:iface-id=<pod>.<namespace>``; MAC and addresses from the annotations (IPv6
+  without duplicate address detection); the routes of ``ovn.kubernetes.io/routes`` and, per
+  family, a default route via the subnet gateway unless some provider's routes annotation
+  carries that family's default route (a gateway pod leaves through net1); before it
   returns it waits for ovn-controller's ``external_ids:ovn-installed`` on the OVS interface
   (polled every 0.5 s, as pkg/daemon/ovs_linux.go). CNI DEL unplugs; the LSP stays until the
   pod goes (the controller part removes it).
@@ -65,6 +67,7 @@ CNI_PLUGINS = pathlib.Path("/usr/lib/cni")
 NETWORKS = "k8s.v1.cni.cncf.io/networks"
 NETWORK_STATUS = "k8s.v1.cni.cncf.io/network-status"
 OVN = "ovn"
+DEFAULT_ROUTES = {"0.0.0.0/0": 4, "default": 4, "::/0": 6}
 
 
 class CniError(Exception):
@@ -84,25 +87,42 @@ def _annotation_ips(pod, key: str) -> set:
 
 def _allocate(subnet: dict, pool: str | None, taken: set, current: str | None) -> str:
     """Kube-OVN's IPAM in short: the pod's own earlier address, else the first free one of the
-    ip_pool annotation (';'-separated), else of the subnet's CIDR minus gateway and excludeIps."""
-    if current and current not in taken:
+    ip_pool annotation (';'-separated), else of the subnet's CIDR minus gateway and excludeIps.
+    A dual-stack subnet (``cidrBlock`` ``v4,v6``) gives one address per family, ``v4,v6`` as
+    Kube-OVN writes them (and as a dual-stack ip_pool entry is written)."""
+    def free(candidate: str) -> bool:
+        return bool(candidate) and not set(candidate.split(",")) & taken
+
+    if current and free(current):
         return current
     if pool:
         for candidate in pool.split(";"):
-            if candidate.strip() and candidate.strip() not in taken:
+            if free(candidate.strip()):
                 return candidate.strip()
         raise CniError(f"no free address in ip_pool {pool}")
     spec = subnet["spec"]
-    network = ipaddress.ip_network(spec["cidrBlock"].split(",")[0])
-    excluded = {spec.get("gateway", "")}
+    excluded = set(spec.get("gateway", "").split(","))
     for item in spec.get("excludeIps") or []:
         first, _, last = item.partition("..")
         start, end = ipaddress.ip_address(first), ipaddress.ip_address(last or first)
         excluded.update(str(ipaddress.ip_address(a)) for a in range(int(start), int(end) + 1))
-    for host in network.hosts():
-        if str(host) not in excluded and str(host) not in taken:
-            return str(host)
-    raise CniError(f"subnet {subnet['metadata']['name']} has no free address")
+    addresses = []
+    for cidr in spec["cidrBlock"].split(","):
+        address = next((str(h) for h in ipaddress.ip_network(cidr).hosts()
+                        if str(h) not in excluded and str(h) not in taken), None)
+        if address is None:
+            raise CniError(f"subnet {subnet['metadata']['name']} has no free address in {cidr}")
+        addresses.append(address)
+    return ",".join(addresses)
+
+
+def _family(address: str) -> int:
+    return ipaddress.ip_network(address, strict=False).version
+
+
+def _by_family(text: str) -> dict:
+    """{4: ..., 6: ...} of a Kube-OVN ``v4,v6`` annotation (addresses, CIDRs or gateways)."""
+    return {_family(item): item for item in text.split(",") if item}
 
 
 def _routes(annotations: dict, provider: str) -> list:
@@ -213,7 +233,7 @@ class PodAddresses:
         taken = set().union(*(_annotation_ips(p, f"{OVN}.kubernetes.io/ip_address") for p in live))
         ip = _allocate(subnet, annotations.get(f"{OVN}.kubernetes.io/ip_pool"), taken,
                        annotations.get(f"{OVN}.kubernetes.io/ip_address"))
-        patch = {f"{OVN}.kubernetes.io/ip_address": ip, f"{OVN}.kubernetes.io/mac_address": mac_for(ip),
+        patch = {f"{OVN}.kubernetes.io/ip_address": ip, f"{OVN}.kubernetes.io/mac_address": mac_for(ip.split(",")[0]),
                  f"{OVN}.kubernetes.io/cidr": subnet["spec"]["cidrBlock"],
                  f"{OVN}.kubernetes.io/gateway": subnet["spec"]["gateway"],
                  f"{OVN}.kubernetes.io/logical_switch": switch, f"{OVN}.kubernetes.io/allocated": "true"}
@@ -232,7 +252,8 @@ class PodAddresses:
                           f"{provider}.kubernetes.io/logical_switch": candidates[0]["metadata"]["name"],
                           f"{provider}.kubernetes.io/allocated": "true"})
         lsp = f"{name}.{namespace}"
-        self.dp.nbctl("--may-exist", "lsp-add", switch, lsp, "--", "lsp-set-addresses", lsp, f"{mac_for(ip)} {ip}",
+        self.dp.nbctl("--may-exist", "lsp-add", switch, lsp, "--", "lsp-set-addresses", lsp,
+                      " ".join([mac_for(ip.split(",")[0]), *ip.split(",")]),
                       "--", "set", "Logical_Switch_Port", lsp, f"external_ids:pod={namespace}/{name}",
                       f"external_ids:ls={switch}", "external_ids:vendor=kube-ovn")
         patch[f"{OVN}.kubernetes.io/routed"] = "true"   # reconcileRouteSubnets: the pod has a node
@@ -320,8 +341,8 @@ def _wait_ovn_installed(dp: Dataplane, host_if: str, timeout=30) -> None:
         time.sleep(0.5)
 
 
-def _macvlan(conf: dict, command: str, container_id: str, netns: str, nad_config: dict, address=None,
-             gateway=None, routes=()) -> dict:
+def _macvlan(conf: dict, command: str, container_id: str, netns: str, nad_config: dict, addresses=(),
+             gateways=None, routes=()) -> dict:
     """Run Debian's macvlan plugin as Multus would, inside the external network's namespace
     (where the master link is)."""
     if nad_config.get("type") != "macvlan":
@@ -329,8 +350,10 @@ def _macvlan(conf: dict, command: str, container_id: str, netns: str, nad_config
     plugin_conf = {"cniVersion": CNI_VERSION, "name": nad_config.get("name", "net1"), "type": "macvlan",
                    "master": conf["external_master"], "mode": nad_config.get("mode", "bridge"),
                    "ipam": {"type": "static"}}
-    if address:
-        plugin_conf["ipam"] = {"type": "static", "addresses": [{"address": address, "gateway": gateway}],
+    if addresses:
+        plugin_conf["ipam"] = {"type": "static",
+                               "addresses": [{"address": address, "gateway": gateways[_family(address)]}
+                                             for address, *_flags in addresses],
                                "routes": [{"dst": r["dst"], "gw": r["gw"]} for r in routes]}
     env = dict(os.environ, CNI_COMMAND=command, CNI_CONTAINERID=container_id, CNI_NETNS=netns,
                CNI_IFNAME="net1", CNI_PATH=str(CNI_PLUGINS))
@@ -354,7 +377,8 @@ def cmd_add(conf: dict, args: dict) -> dict:
     state_dir.mkdir(parents=True, exist_ok=True)
     ipam = _pod_network(conf, name, namespace)
     lsp = f"{name}.{namespace}"
-    ip, mac, prefix = ipam["ip"], mac_for(ipam["ip"]), ipam["cidr"].split("/")[1]
+    ips, cidrs, gateways = ipam["ip"].split(","), _by_family(ipam["cidr"]), _by_family(ipam["gateway"])
+    mac = mac_for(ips[0])
     record = {"pod": f"{namespace}/{name}", "netns": netns_path, "lsp": lsp,
               "host_if": _host_ifname(dp, container_id), "external": None}
     (state_dir / f"{container_id}.json").write_text(json.dumps(record))
@@ -364,7 +388,8 @@ def cmd_add(conf: dict, args: dict) -> dict:
     host_if = record["host_if"]
     run("ip", "link", "add", "eth0", "netns", netns, "type", "veth", "peer", "name", host_if, "netns", dp.ovs_ns)
     run("ip", "link", "set", "eth0", "address", mac, netns=netns)
-    run("ip", "addr", "add", f"{ip}/{prefix}", "dev", "eth0", netns=netns)
+    for address in _interface_addresses(ips, cidrs):
+        run("ip", "addr", "add", *address, "dev", "eth0", netns=netns)
     for ns, dev in ((netns, "eth0"), (dp.ovs_ns, host_if)):
         # the userspace datapath does not fill in checksums that veth offload leaves out
         run("ethtool", "-K", dev, "tx", "off", "rx", "off", netns=ns)
@@ -375,28 +400,40 @@ def cmd_add(conf: dict, args: dict) -> dict:
     _wait_ovn_installed(dp, host_if)
     annotations = ipam["annotations"]
     for route in _routes(annotations, OVN):
-        run("ip", "route", "replace", route["dst"], "via", route.get("gw", ipam["gateway"]), "dev", "eth0", netns=netns)
+        gateway = route.get("gw") or gateways[_family(route["dst"])]
+        run("ip", "route", "replace", route["dst"], "via", gateway, "dev", "eth0", netns=netns)
     providers = [OVN] + ([ipam["external"]["provider"]] if ipam["external"] else [])
-    if not any(r["dst"] in ("0.0.0.0/0", "default") for p in providers for r in _routes(annotations, p)):
-        run("ip", "route", "add", "default", "via", ipam["gateway"], "dev", "eth0", netns=netns)
+    defaults = {DEFAULT_ROUTES[r["dst"]] for p in providers for r in _routes(annotations, p)
+                if r["dst"] in DEFAULT_ROUTES}
+    for family in sorted(set(gateways) - defaults):   # a gateway pod's default leaves through net1
+        run("ip", f"-{family}", "route", "add", "default", "via", gateways[family], "dev", "eth0", netns=netns)
 
-    status = [{"name": "kube-ovn", "interface": "eth0", "ips": [ip], "mac": mac, "default": True, "dns": {}}]
+    status = [{"name": "kube-ovn", "interface": "eth0", "ips": ips, "mac": mac, "default": True, "dns": {}}]
     external = ipam["external"]
     if external:
         routes = _routes(annotations, external["provider"])
         result = _macvlan(conf, "ADD", container_id, netns_path, external["nad_config"],
-                          f"{external['ip']}/{external['cidr'].split('/')[1]}", external["gateway"], routes)
+                          _interface_addresses(external["ip"].split(","), _by_family(external["cidr"])),
+                          _by_family(external["gateway"]), routes)
         record["external"] = external["nad_config"]
         (state_dir / f"{container_id}.json").write_text(json.dumps(record))
         net1 = next((i for i in result.get("interfaces", []) if i.get("name") == "net1"), {})
-        status.append({"name": external["network"], "interface": "net1", "ips": [external["ip"]],
+        status.append({"name": external["network"], "interface": "net1", "ips": external["ip"].split(","),
                        "mac": net1.get("mac", ""), "dns": {}})
     core, _custom = _clients(conf["kubeconfig"])
     core.patch_namespaced_pod(name, namespace, {"metadata": {"annotations": {NETWORK_STATUS: json.dumps(status)}}})
     return {"cniVersion": CNI_VERSION,
             "interfaces": [{"name": "eth0", "mac": mac, "sandbox": netns_path}],
-            "ips": [{"version": "4", "address": f"{ip}/{prefix}", "gateway": ipam["gateway"], "interface": 0}],
+            "ips": [{"version": str(_family(ip)), "address": f"{ip}/{cidrs[_family(ip)].split('/')[1]}",
+                     "gateway": gateways[_family(ip)], "interface": 0} for ip in ips],
             "dns": {}}
+
+
+def _interface_addresses(ips: list, cidrs: dict) -> list:
+    """``ip addr add`` arguments per address: its subnet's prefix length, and for IPv6 no duplicate
+    address detection (the address is the pod's alone, and usable at once, as Kube-OVN's CNI sets it)."""
+    return [(f"{ip}/{cidrs[_family(ip)].split('/')[1]}", *(("nodad",) if _family(ip) == 6 else ()))
+            for ip in ips]
 
 
 def cmd_del(conf: dict, _args: dict) -> dict:

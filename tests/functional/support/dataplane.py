@@ -34,6 +34,7 @@ and the harness's own lifecycle outside Python (molecule):
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import pathlib
@@ -98,8 +99,8 @@ def _iptables(cidr: str) -> str:
 
 
 def mac_for(ip: str) -> str:
-    octets = [int(x) for x in ip.split(".")]
-    return "0a:58:%02x:%02x:%02x:%02x" % tuple(octets)
+    """0a:58 and the address's last four bytes (an IPv4 address's own), as Kube-OVN's MACs."""
+    return "0a:58:%02x:%02x:%02x:%02x" % tuple(ipaddress.ip_address(ip).packed[-4:])
 
 
 class Dataplane(processes.Harness):
@@ -216,12 +217,14 @@ class Dataplane(processes.Harness):
         if self.dual_stack:
             nb("lr-route-add", ROUTER, "::/0", NODE_JOIN_IP6)
 
-    def add_switch(self, switch: str, gw: str, cidr: str, gw6: str | None = None, cidr6: str | None = None):
-        """A logical switch on the router (its router port has the gateway address, or both)."""
+    def add_switch(self, switch: str, gw: str | None, cidr: str | None, gw6: str | None = None,
+                   cidr6: str | None = None):
+        """A logical switch on the router (its router port has the gateway address of each family
+        given: IPv4, IPv6 or both)."""
         lrp = f"{ROUTER}-{switch}"
         self.nbctl("ls-add", switch)
-        networks = [f"{gw}/{cidr.split('/')[1]}"] + ([f"{gw6}/{cidr6.split('/')[1]}"] if gw6 else [])
-        self.nbctl("lrp-add", ROUTER, lrp, mac_for(gw), *networks)
+        networks = ([f"{gw}/{cidr.split('/')[1]}"] if gw else []) + ([f"{gw6}/{cidr6.split('/')[1]}"] if gw6 else [])
+        self.nbctl("lrp-add", ROUTER, lrp, mac_for(gw or gw6), *networks)
         self.nbctl("lsp-add", switch, f"{switch}-{ROUTER}", "--", "lsp-set-type", f"{switch}-{ROUTER}", "router",
                    "--", "lsp-set-addresses", f"{switch}-{ROUTER}", "router",
                    "--", "lsp-set-options", f"{switch}-{ROUTER}", f"router-port={lrp}")
@@ -625,7 +628,10 @@ def _hop(host: str, ttl: int, tries=3) -> str:
 
 def _probe(host: str, port: int, interval: float, seconds: float) -> dict:
     """Send a numbered UDP probe every `interval`; record (send time, reply time, replier's view of our
-    source) for each. One 5-tuple, so OVN's ECMP keeps it on one gateway while that one lives."""
+    source) for each. One 5-tuple, so OVN's ECMP keeps it on one gateway while that one lives.
+    SIGTERM ends the run early, with the timeline so far (a probe around an action of unknown length)."""
+    ended = []
+    signal.signal(signal.SIGTERM, lambda *_args: ended.append(True))
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
     sock.setblocking(False)
     sent: dict[int, float] = {}
@@ -645,7 +651,7 @@ def _probe(host: str, port: int, interval: float, seconds: float) -> dict:
 
     while True:
         now = time.monotonic()
-        if now - start >= seconds:
+        if now - start >= seconds or ended:
             break
         if now >= next_send:
             sent[seq] = now - start

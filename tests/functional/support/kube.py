@@ -82,9 +82,11 @@ def kubeconfig_text(server: str, ca: pathlib.Path, token: str, user: str = "admi
 class Cluster:
     """One etcd + kube-apiserver + kube-controller-manager living in ``workdir``."""
 
-    def __init__(self, workdir: pathlib.Path, watch_cache: bool = True):
+    def __init__(self, workdir: pathlib.Path, watch_cache: bool = True, feature_gates: str = ""):
         self.workdir = pathlib.Path(workdir)
         self.watch_cache = watch_cache  # False: watches go to etcd, so compaction makes old ones 410
+        # e.g. IPv6DualStack=true (alpha in 1.20): without it the API keeps one pod IP only
+        self.feature_gates = feature_gates
         self.etcd = ""
         self.pki = self.workdir / "pki"
         self.kubeconfig = self.workdir / "kubeconfig"
@@ -121,6 +123,7 @@ class Cluster:
             f"--service-account-signing-key-file={self.pki / 'sa.key'}",
             "--service-cluster-ip-range=10.0.0.0/24", "--allow-privileged=true",
             *([] if self.watch_cache else ["--watch-cache=false"]),
+            *self.feature_gate_args(),
         ])
         self.kubeconfig.write_text(kubeconfig_text(self.server, self.pki / "ca.crt", ADMIN_TOKEN))
         self._save()
@@ -131,9 +134,14 @@ class Cluster:
             f"--service-account-private-key-file={self.pki / 'sa.key'}",
             f"--root-ca-file={self.pki / 'ca.crt'}", "--use-service-account-credentials=false",
             "--controllers=*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-route,-service",
+            *self.feature_gate_args(),
         ])
         self._save()
         return self
+
+    def feature_gate_args(self) -> list:
+        """The --feature-gates argument of every component (none when there are no gates)."""
+        return [f"--feature-gates={self.feature_gates}"] if self.feature_gates else []
 
     def compact(self) -> int:
         """Compact etcd at its current revision (what its periodic compaction does): a watch or

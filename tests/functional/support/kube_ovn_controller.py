@@ -2,8 +2,9 @@
 here: no Kube-OVN image, no container registry). It plays what the collection meets, through the
 real kube-apiserver and the real NB, following v1.14.0's pkg/controller/vpc_egress_gateway.go:
 
-- a Deployment ``kube-system/kube-ovn-controller`` with v1.14.0's image, its pod made Ready by a
-  ``NodeStandIn`` (no container runs), so that ``kube_ovn_info`` finds a running v1.14 controller;
+- a Deployment ``kube-system/kube-ovn-controller`` with v1.14.0's image (or the one given), its pod
+  made Ready by a ``NodeStandIn`` (no container runs), so that ``kube_ovn_info`` finds a running
+  v1.14 controller;
 - for every VpcEgressGateway of one namespace: the gateway Deployment as v1.14 builds it (the
   collection's builder, which copies v1.14's, with Kube-OVN's own image as v1.14 uses), then, once
   its pods run, the NB rows (written with ``ovn_egress_gateway``, the same rows v1.14 writes) and
@@ -25,13 +26,14 @@ LABELS = {"app": "kube-ovn-controller"}
 
 
 class KubeOvnControllerStandIn:
-    def __init__(self, cluster, nodes, namespace, nb, pod_ports=()):
+    def __init__(self, cluster, nodes, namespace, nb, pod_ports=(), image=IMAGE):
         from kubernetes import client  # pylint: disable=import-outside-toplevel
 
         self.apps = client.AppsV1Api(cluster.api_client())
         self.core = client.CoreV1Api(cluster.api_client())
         self.custom = client.CustomObjectsApi(cluster.api_client())
         self.cluster, self.namespace, self.nb, self.pod_ports = cluster, namespace, nb, list(pod_ports)
+        self.image = image   # of its own Deployment (what tells the collection its version)
         self.node = kube.NodeStandIn(cluster, nodes, label_selector="app=kube-ovn-controller")
         self.errors: list[str] = []
         self._stop = threading.Event()
@@ -42,7 +44,7 @@ class KubeOvnControllerStandIn:
         self.apps.create_namespaced_deployment("kube-system", {
             "metadata": {"name": "kube-ovn-controller"},
             "spec": {"replicas": 1, "selector": {"matchLabels": LABELS}, "template": {"metadata": {"labels": LABELS},
-                     "spec": {"containers": [{"name": "kube-ovn-controller", "image": IMAGE}]}}}})
+                     "spec": {"containers": [{"name": "kube-ovn-controller", "image": self.image}]}}}})
         self.node.start()
         deadline = time.monotonic() + 120
         while not (self.apps.read_namespaced_deployment("kube-ovn-controller", "kube-system").status.ready_replicas):
@@ -71,7 +73,7 @@ class KubeOvnControllerStandIn:
         name = veg["metadata"]["name"]
         vpc = self.custom.get_cluster_custom_object("kubeovn.io", "v1", "vpcs", veg["spec"].get("vpc") or "ovn-cluster")
         subnets = self.custom.list_cluster_custom_object("kubeovn.io", "v1", "subnets")["items"]
-        plan = veg_workload(veg, vpc, subnets, IMAGE, veg["metadata"]["uid"])
+        plan = veg_workload(veg, vpc, subnets, self.image, veg["metadata"]["uid"])
         deployment = plan["deployment"]
         existing = self.apps.list_namespaced_deployment(self.namespace, field_selector=f"metadata.name={name}").items
         if not existing:

@@ -152,7 +152,7 @@ state = "{w / 'state'}"
             "--node-ip=127.0.0.1", "--address=127.0.0.1", f"--port={kube.free_port()}", "--read-only-port=0",
             "--healthz-port=0", "--cgroups-per-qos=false", "--enforce-node-allocatable=", "--eviction-hard=",
             "--image-gc-high-threshold=100", "--image-gc-low-threshold=99", "--serialize-image-pulls=false",
-            *([f"--node-labels={labels}"] if labels else []),
+            *([f"--node-labels={labels}"] if labels else []), *self.cluster.feature_gate_args(),
         ])
 
     def _check_alive(self):
