@@ -13,7 +13,7 @@ inserts each pod's Logical_Switch_Port, then creates the pod with Kube-OVN's ann
 - repair: kube-ovn-controller v1.14's GC deletes the port groups -> the port group is back with
   its members;
 - scale: N pods over G gateways: the event source's memory (the source run alone beside the
-  rulebook, /proc VmHWM) and the latency at that scale;
+  rulebook, /proc VmHWM), the latency at that scale, and rerunning deploy instead at that scale;
 - baseline: the same change made by rerunning the reconcile step by hand
   (ansible-playbook playbooks/reconcile.yml with the same event), as a ratio;
 - the rows task itself: ansible-playbook running one gateway's (no-op) rows task as the module
@@ -160,6 +160,7 @@ class Bench:
         os.environ["ANSIBLE_LOG_PATH"] = str(self.ansible_log)
         self.rulebook = Rulebook(workdir, self.cluster, self.nb.connection)
         self.rulebook_args = ["-v"]
+        self.nad_made = False
 
     def start_rulebook(self):
         self.rulebook.start(extra_args=self.rulebook_args)
@@ -269,16 +270,18 @@ class Bench:
                                 stdout=subprocess.DEVNULL, stderr=log, env=ansible_env())
         return proc
 
-    def deploy_baseline(self, runs):
+    def deploy_baseline(self, runs, prefix="deploy"):
         """The same change by rerunning deploy: a new selected pod, then ``ansible-playbook
         kubeovn.egress_gateway.deploy`` of its gateway (the rulebook is stopped meanwhile). The
         gateway's pods come from the Deployment the role writes, run by support.kube.NodeStandIn."""
         from support.ansible import run_playbook  # pylint: disable=import-outside-toplevel
 
-        self.api.custom.create_namespaced_custom_object(
-            "k8s.cni.cncf.io", "v1", "kube-system", "network-attachment-definitions",
-            {"apiVersion": "k8s.cni.cncf.io/v1", "kind": "NetworkAttachmentDefinition",
-             "metadata": {"name": EXTERNAL_SUBNET}, "spec": {"config": "{}"}})
+        if not self.nad_made:
+            self.api.custom.create_namespaced_custom_object(
+                "k8s.cni.cncf.io", "v1", "kube-system", "network-attachment-definitions",
+                {"apiVersion": "k8s.cni.cncf.io/v1", "kind": "NetworkAttachmentDefinition",
+                 "metadata": {"name": EXTERNAL_SUBNET}, "spec": {"config": "{}"}})
+            self.nad_made = True
         stand_in = kube.NodeStandIn(self.cluster, ["bench-node1", "bench-node2"],
                                     label_selector="ovn.kubernetes.io/vpc-egress-gateway=d0").start()
         manifest = self.workdir / "d0.json"
@@ -291,7 +294,7 @@ class Bench:
         try:
             run_playbook(REPO / "playbooks" / "deploy.yml", extra_vars=variables, env=env)
             for i in range(runs):
-                pod = f"deploy-{i}"
+                pod = f"{prefix}-{i}"
                 add_lsp(self.nb, self.switch, f"{pod}.{self.ns}")
                 t0 = time.time()
                 self.api.pod(self.ns, pod, {"app": "d0"})
@@ -363,6 +366,9 @@ def report(result: dict) -> str:
                   f"RSS of the event source alone "
                   f"{scale['source_alone_mib']['VmRSS']:.0f} MiB, of the ansible-rulebook process "
                   f"{scale['rulebook_process_mib']['VmRSS']:.0f} MiB."]
+        if "deploy_rerun" in scale:
+            lines[-1] += (f" Rerunning playbooks/deploy.yml instead at that scale: p50 {scale['deploy_rerun']['p50']:.3f} s "
+                          f"(n {scale['deploy_rerun']['n']}), {scale['ratio_deploy_to_event_p95']} times the event's p95.")
     return "\n".join(lines) + "\n"
 
 
@@ -409,6 +415,11 @@ def main():
             result["scale"]["latency"] = {**summary([r["latency"] for r in rows]), **parts(rows)}
             result["scale"]["source_alone_mib"] = bench.rss_of(alone.pid)
             result["scale"]["rulebook_process_mib"] = bench.rss_of(bench.rulebook.proc.pid)
+            bench.rulebook.stop()
+            at_scale = bench.deploy_baseline(args.deploy_runs, prefix="deploy-scale")
+            result["scale"]["deploy_rerun"] = summary(at_scale)
+            result["scale"]["ratio_deploy_to_event_p95"] = round(
+                statistics.median(at_scale) / result["scale"]["latency"]["p95"], 2)
             alone.terminate()
             alone.wait(timeout=30)
     finally:
