@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Action of kubeovn.egress_gateway.veg_nb_rows: ovn_egress_gateway's task for a list of gateways
 (module_utils/_reconcile.py), run in the controller's process, where the reconcile playbook of
-Event-Driven Ansible already is; the module process it saves was half of an event's latency."""
+Event-Driven Ansible already is; it saves the module process of every event (docs/benchmarks.md, the rows task)."""
 from __future__ import annotations
 
 from ansible.plugins.action import ActionBase

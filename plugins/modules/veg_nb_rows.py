@@ -12,9 +12,9 @@ description:
   - PRIVATE to the playbook C(kubeovn.egress_gateway.reconcile) (the action of the Event-Driven
     Ansible rulebooks), not a public interface; its options and result may change in any release.
   - M(kubeovn.egress_gateway.ovn_egress_gateway) with O(gateways), the same code and the same
-    result, run in the process of C(ansible-playbook) instead of a module process. The module
-    process (AnsiballZ, a new Python, Ansible's module code imported again) is about half a
-    second of the time from a pod's event to its port group membership (docs/benchmarks.md).
+    result, run in the process of C(ansible-playbook) instead of a module process. It saves the module
+    process (AnsiballZ, a new Python, Ansible's module code imported again) of every event;
+    docs/benchmarks.md measures both (the rows task).
   - The controller must reach the NB and have python-ovs, as C(ansible_playbook_python) does
     for the module in that playbook.
 version_added: 0.2.0
