@@ -119,17 +119,18 @@ def gc_repaired(world, pod: dict, external: set, rulebook: Rulebook):
     rows = json.loads(world.dp.nbctl("--format=json", "--columns=name,external_ids", "list", "Port_Group"))["data"]
     doomed = [name for name, (_map, ids) in rows if "np" not in dict(ids)]
     assert doomed, rows
-    deleted = time.monotonic()
+    deleted, deleted_at = time.monotonic(), time.time()
     world.dp.nbctl(*[arg for name in doomed for arg in ("--", "pg-del", name)])
     wait_members(world, PODS + 1, rulebook, timeout=60)
     repaired = time.monotonic() - deleted
     timeline = json.loads(probe.communicate(timeout=60)[0])
+    start = deleted_at - timeline["epoch"]   # the deletion on the probe's clock
     window = [(replied, source) for _seq, sent, replied, source in timeline["probes"]
-              if 2.0 <= sent <= 2.0 + repaired]
+              if start <= sent <= start + repaired]
     leaked = sum(1 for replied, source in window if replied is not None and source == NODE_EXTERNAL_IP)
     lost = sum(1 for replied, _source in window if replied is None)
     print(f"port groups deleted as kube-ovn-controller v1.14's GC does ({', '.join(doomed)}): repaired by the "
           f"rulebook after {repaired:.2f} s; the pod's {len(window)} probes meanwhile: {leaked} answered by the "
           f"node (leaked), {lost} lost, {len(window) - leaked - lost} through a gateway")
-    after = [source for _seq, sent, replied, source in timeline["probes"] if sent > 2.5 + repaired and replied]
+    after = [source for _seq, sent, replied, source in timeline["probes"] if sent > start + repaired + 0.5 and replied]
     assert after and set(after) <= external, after[:20]     # through the gateways again
