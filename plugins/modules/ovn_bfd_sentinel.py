@@ -15,10 +15,10 @@ description:
   - Writes, in one transaction, the C(BFD) row to the sentinel on O(logical_port) and a
     priority 1 C(reroute) policy with match C(0) (never true) on O(router) that lists it in
     C(bfd_sessions), because OVN runs a BFD row only while a route or policy uses it.
-  - Both rows carry C(external_ids {vendor: kubeovn.egress_gateway, bfd-sentinel: <logical_port>})
+  - "Both rows carry C(external_ids {vendor: kubeovn.egress_gateway, bfd-sentinel: <logical_port>})
     and are recognised by them alone; a sentinel of the same port at another address is
     replaced. A row with the same identity that lacks them is someone else's - the task fails
-    naming it and writes nothing.
+    naming it and writes nothing."
   - O(state=absent) removes the port's sentinel rows and nothing else.
 version_added: 0.2.0
 author: kubeovn.egress_gateway contributors (@kubeovn)
@@ -39,7 +39,7 @@ options:
   min_rx:
     description:
       - How often OVN asks the sentinel to send, in milliseconds. It bounds how late OVN notices
-        that every instance died: the instances' detection time plus one interval.
+        that every instance died - the instances' detection time plus one interval.
     type: int
     default: 100
   min_tx:
