@@ -174,7 +174,8 @@ def bfd_sentinel(module):
     tables = {"Logical_Router": ["name", "policies"], "Logical_Router_Policy": None, "BFD": None}
     owned = {"BFD": owned_by(**ids), "Logical_Router_Policy": owned_by(**ids)}
     with connect(module, tables) as conn:
-        conn.require("Logical_Router_Policy", "bfd_sessions", "a BFD sentinel (bfd_sessions on a router policy)")
+        if wants:
+            conn.require("Logical_Router_Policy", "bfd_sessions", "a BFD sentinel (bfd_sessions on a router policy)")
 
         def read():
             snap = conn.snapshot()

@@ -90,3 +90,15 @@ def test_an_identity_taken_by_another_owner_fails_and_writes_nothing(lr, taken, 
     assert out["failed"] and out["field"] == field and "not this port's BFD sentinel" in out["msg"], out
     assert "\n" not in out["msg"]
     assert sentinel_rows(nb) == ([], []) and theirs(nb) == before
+
+
+def test_an_nb_without_bfd_sessions_on_policies_refuses_the_sentinel_but_removes_nothing_quietly(nb):
+    nb.insert("Logical_Router", {"name": "lr0"})
+    absent = run_module("ovn_bfd_sentinel", args(nb, state="absent"))
+    assert not absent["failed"] and absent["changed"] is False, absent
+    present = run_module("ovn_bfd_sentinel", args(nb, dst_ip="10.0.1.250"))
+    if nb.schema_version == "7.0.0":
+        assert present["failed"] and "OVN 24.03" in present["msg"] and "\n" not in present["msg"], present
+        assert nb.select("BFD") == [] and nb.select("Logical_Router_Policy") == []
+    else:
+        assert present["changed"] and not present["failed"], present
