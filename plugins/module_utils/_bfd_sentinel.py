@@ -19,7 +19,7 @@ from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._fields imp
 )
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._gateway import Bfd
 
-LABEL = "kubeovn.egress_gateway/bfd-sentinel"
+LABEL = "egress-gateway.kubeovn.io/bfd-sentinel"
 # The sentinel sends every 100 ms (FRR's transmit = what OVN asks to receive): OVN notices dead
 # instances at most one such interval after their detection time. OVN sends to it every second.
 SENTINEL_BFD = Bfd(enabled=True, min_rx=100, min_tx=1000, multiplier=3)
@@ -58,7 +58,7 @@ def build(vpc: str, namespace: str, subnet: str, ip: str, image: str, peers: lis
     usable = [p for p in peer_ips if (":" in p) in families]
     if not usable:
         fail(f"{prefix}_sentinel_ip", ip, f"the BFD port has no address of its family (port networks {peers})")
-    labels = {LABEL: vpc}
+    labels = {LABEL: vpc, "app.kubernetes.io/managed-by": "kubeovn.egress_gateway"}
     pod_spec = {
         "terminationGracePeriodSeconds": 0,
         "containers": [bfdd_container(SENTINEL_BFD, ",".join(usable), image, RUNTIMES["agent"])],

@@ -148,7 +148,7 @@ def sentinel_pods(world) -> list:
     return world.core().list_namespaced_pod("kube-system", label_selector=SENTINEL_SELECTOR).items
 
 
-SENTINEL_SELECTOR = "kubeovn.egress_gateway/bfd-sentinel=ovn-cluster"
+SENTINEL_SELECTOR = "egress-gateway.kubeovn.io/bfd-sentinel=ovn-cluster"
 
 
 @pytest.fixture(scope="module")

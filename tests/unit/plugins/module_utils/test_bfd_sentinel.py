@@ -28,7 +28,7 @@ def test_one_pod_of_bfdd_with_a_fixed_address_preferring_the_ports_nodes():
     assert template["metadata"]["annotations"] == {"ovn.kubernetes.io/logical_switch": "subnet1",
                                                    "ovn.kubernetes.io/ip_pool": "10.0.1.250"}
     assert template["metadata"]["labels"] == deployment["spec"]["selector"]["matchLabels"] == \
-        {"kubeovn.egress_gateway/bfd-sentinel": "vpc1"}
+        {"egress-gateway.kubeovn.io/bfd-sentinel": "vpc1", "app.kubernetes.io/managed-by": "kubeovn.egress_gateway"}
     (container,) = template["spec"]["containers"]
     assert container["command"] == list(RUNTIMES["agent"]["bfdd"]) and container["image"] == "egress-gateway:1"
     env = env_of(container)
@@ -38,7 +38,7 @@ def test_one_pod_of_bfdd_with_a_fixed_address_preferring_the_ports_nodes():
     preferred = template["spec"]["affinity"]["nodeAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]
     assert [(p["weight"], p["preference"]["matchFields"][0]["values"]) for p in preferred] == \
         [(100, ["node2"]), (99, ["node1"])]
-    assert (out["dst_ip"], out["label_selector"]) == ("10.0.1.250", "kubeovn.egress_gateway/bfd-sentinel=vpc1")
+    assert (out["dst_ip"], out["label_selector"]) == ("10.0.1.250", "egress-gateway.kubeovn.io/bfd-sentinel=vpc1")
 
 
 def test_dual_stack_sentinel_talks_to_each_family_and_its_row_follows_the_ports_family():
