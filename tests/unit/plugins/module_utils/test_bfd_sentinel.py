@@ -42,12 +42,12 @@ def test_one_pod_of_bfdd_with_a_fixed_address_preferring_the_ports_nodes():
 
 
 def test_dual_stack_sentinel_talks_to_each_family_and_its_row_follows_the_ports_family():
-    out = build(**dict(ARGS, ip="fd00:1::fa,10.0.1.250", peers=["10.0.1.1/24", "fd00:1::1/64"]))
+    out = build(**{**ARGS, "ip": "fd00:1::fa,10.0.1.250", "peers": ["10.0.1.1/24", "fd00:1::1/64"]})
     template = out["deployment"]["spec"]["template"]
     assert template["metadata"]["annotations"]["ovn.kubernetes.io/ip_pool"] == "10.0.1.250,fd00:1::fa"
     assert env_of(template["spec"]["containers"][0])["BFD_PEER_IPS"] == "10.0.1.1,fd00:1::1"
     assert out["dst_ip"] == "10.0.1.250"
-    v6_port = build(**dict(ARGS, ip="10.0.1.250,fd00:1::fa", peers=["fd00:1::1/64"]))
+    v6_port = build(**{**ARGS, "ip": "10.0.1.250,fd00:1::fa", "peers": ["fd00:1::1/64"]})
     assert v6_port["dst_ip"] == "fd00:1::fa"
 
 
@@ -65,6 +65,6 @@ def test_dual_stack_sentinel_talks_to_each_family_and_its_row_follows_the_ports_
 ])
 def test_bad_variables_name_themselves(change, field, value):
     with pytest.raises(EgressGatewayError) as failed:
-        build(**dict(ARGS, **change))
+        build(**{**ARGS, **change})
     assert (failed.value.field, failed.value.value) == (field, value), str(failed.value)
     assert field in str(failed.value) and "\n" not in str(failed.value)
