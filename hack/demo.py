@@ -4,7 +4,7 @@
 1. A three-node Kubernetes cluster on a one-machine OVN 25.03 (tests/functional/support/
    fixtures_node.py): kube-apiserver, kube-scheduler and three kubelets with containerd, Kube-OVN
    v1.14's CRDs, the CNI stand-in for Kube-OVN's CNI and Multus, a client pod on subnet1.
-2. playbooks/bfd_port.yml gives the VPC its BFD port; playbooks/deploy.yml deploys
+2. playbooks/bfd_port.yml gives the VPC its BFD port and BFD sentinel; playbooks/deploy.yml deploys
    hack/demo/kubernetes.yml: the real scheduler places the gateway pods, the kubelets start them
    from the gateway image (`make image`).
 3. The status table, the gateway pods, the router's policies and BFD sessions.
@@ -238,11 +238,14 @@ def kubernetes():
         say(f"client pod {client['name']} {client['ip']} on subnet1 (node {client['node']}); without a gateway "
             f"its flows leave as {sorted(set(dp.tcp_sources(client['netns'], 4)))} (the node)")
 
-        section("2. The VPC's BFD port, then deploy hack/demo/kubernetes.yml with playbooks/deploy.yml")
+        section("2. The VPC's BFD port and its BFD sentinel, then deploy hack/demo/kubernetes.yml with playbooks/deploy.yml")
         env = {"K8S_AUTH_KUBECONFIG": str(world.cluster.kubeconfig)}
-        # the cluster's three nodes share one OVN chassis: the BFD port's HA group takes one
+        # the cluster's three nodes share one OVN chassis: the BFD port's HA group takes one; the
+        # BFD sentinel keeps OVN timing out dead sessions when every gateway dies (docs/bfd.md)
         bfd_vars = {"vpc_bfd_port_nb_connection": dp.nb_remote, "vpc_bfd_port_layout": "router_port",
-                    "vpc_bfd_port_name": BFD_PORT, "vpc_bfd_port_max_nodes": 1}
+                    "vpc_bfd_port_name": BFD_PORT, "vpc_bfd_port_max_nodes": 1,
+                    "vpc_bfd_port_sentinel_ip": SENTINEL_IP, "vpc_bfd_port_sentinel_subnet": "ovn-default",
+                    "vpc_bfd_port_sentinel_image": world.nodes.image}
         cluster_vars = {"egress_gateway_nb_connection": dp.nb_remote, "egress_gateway_image": world.nodes.image,
                         "egress_gateway_bfd_port": BFD_PORT, "egress_gateway_wait_delay": 2,
                         **world.external_network_vars()}
@@ -270,7 +273,7 @@ def kubernetes():
         dp.wait_bfd({ip: "up" for ip in internal}, timeout=60)
         print_policies(dp)
         for ip, state in sorted(dp.bfd_status().items()):
-            print(f"    BFD {ip:15} {state}")
+            print(f"    BFD {ip:15} {state}" + ("  (the BFD sentinel, never a next hop)" if ip == SENTINEL_IP else ""))
 
         section("4. The client pod's TCP flows, by the source address the external host saw")
         seen = collections.Counter(dp.tcp_sources(client["netns"], 16))

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._address import parse_ip_block
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError, shown
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._external_network import provider as nad_provider
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._gateway import FAMILIES, Gateway
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._gateway import FAMILIES, Bfd, Gateway
 
 
 HASH_ANNOTATION = "ovn.kubernetes.io/generate-hash"
@@ -259,29 +259,29 @@ def _snat_log_container(ctx: WorkloadContext) -> dict:
     }
 
 
-def _bfdd_container(gateway: Gateway, ctx: WorkloadContext) -> dict:
+def bfdd_container(bfd: Bfd, peer_ips: str, image: str, commands: dict) -> dict:
+    """The BFD responder toward ``peer_ips`` (comma-separated) with the intervals of ``bfd``, as
+    ``commands`` (a RUNTIMES entry) runs it; a gateway's, or a BFD sentinel's (_bfd_sentinel.py)."""
     def probe(command, **timing):
         return {"exec": {"command": list(command)}, **timing}
 
-    bfd = gateway.bfd
     return {
-        "name": "bfdd", "image": ctx.image, "imagePullPolicy": "IfNotPresent",
-        "command": list(ctx.commands["bfdd"]),
+        "name": "bfdd", "image": image, "imagePullPolicy": "IfNotPresent",
+        "command": list(commands["bfdd"]),
         "env": [
             {"name": "POD_IPS", "valueFrom": {"fieldRef": {"fieldPath": "status.podIPs"}}},
-            {"name": "BFD_PEER_IPS", "value": ctx.bfd_ip},
+            {"name": "BFD_PEER_IPS", "value": peer_ips},
             {"name": "BFD_MIN_TX", "value": str(bfd.min_tx)},
             {"name": "BFD_MIN_RX", "value": str(bfd.min_rx)},
             {"name": "BFD_MULTI", "value": str(bfd.multiplier)},
-            *[dict(e) for e in ctx.commands["bfdd_env"]],
+            *[dict(e) for e in commands["bfdd_env"]],
         ],
-        "startupProbe": probe(ctx.commands["startup_probe"], **ctx.commands["startup_timing"]),
-        "livenessProbe": probe(ctx.commands["health_probe"], initialDelaySeconds=1, periodSeconds=5),
-        "readinessProbe": probe(ctx.commands["health_probe"], initialDelaySeconds=3, periodSeconds=3,
+        "startupProbe": probe(commands["startup_probe"], **commands["startup_timing"]),
+        "livenessProbe": probe(commands["health_probe"], initialDelaySeconds=1, periodSeconds=5),
+        "readinessProbe": probe(commands["health_probe"], initialDelaySeconds=3, periodSeconds=3,
                                 failureThreshold=1),
-        "resources": copy.deepcopy(ctx.commands["bfdd_resources"]),
-        "securityContext": copy.deepcopy(ctx.commands["bfdd_security"]),
-        "volumeMounts": _volume_mounts(),
+        "resources": copy.deepcopy(commands["bfdd_resources"]),
+        "securityContext": copy.deepcopy(commands["bfdd_security"]),
     }
 
 
@@ -312,7 +312,10 @@ def build_deployment(gateway: Gateway, ctx: WorkloadContext) -> dict:
         if gateway.bandwidth.egress_mbps:
             annotations["ovn.kubernetes.io/ingress_rate"] = str(gateway.bandwidth.egress_mbps)
 
-    container = _bfdd_container(gateway, ctx) if gateway.bfd.enabled else _gateway_container(ctx.image)
+    if gateway.bfd.enabled:
+        container = dict(bfdd_container(gateway.bfd, ctx.bfd_ip, ctx.image, ctx.commands), volumeMounts=_volume_mounts())
+    else:
+        container = _gateway_container(ctx.image)
     if gateway.resources is not None:
         # spec.resources replaces the defaults of the gateway / bfdd container (resources: {} = none)
         container["resources"] = gateway.resources.container()

@@ -16,7 +16,7 @@ from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module 
     connect, exact_keys, external_ids, parse_chassis, parse_identifier, parse_ip, parse_ip_block, parse_mac, parse_match,
     parse_name, parse_networks, parse_priority, parse_uuid, result, same_family, string_map,
 )
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_rows import Want, ref
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_rows import Want, owned_by, ref
 
 
 def address_set(module):
@@ -127,6 +127,69 @@ def lr_policy(module):
                     merge=tuple(merge), state=params["state"])
         plan = conn.converge([want], check_mode=module.check_mode)
     return result(plan, policy=plan.rows.get(want.ref))
+
+
+# -- ovn_bfd_sentinel ---------------------------------------------------------------------------
+
+SENTINEL_VENDOR = "kubeovn.egress_gateway"
+# Stock OVN runs a BFD row only while a route or policy uses it; "0" never matches a packet.
+SENTINEL_POLICY = {"priority": 1, "match": "0"}
+
+
+def sentinel_ids(port):
+    return {"vendor": SENTINEL_VENDOR, "bfd-sentinel": port}
+
+
+def _refuse_foreign(rows, key, ids, what):
+    """A row with the sentinel's identity that is not the sentinel's is someone else's: never touched."""
+    for row in rows:
+        if all(row.get(c) == v for c, v in key.items()) and not owned_by(**ids)(row):
+            shown_key = " ".join(f"{c}={v}" for c, v in key.items())
+            raise EgressGatewayError(f"{what}: {shown_key} is taken by a row that is not this port's BFD sentinel "
+                                     f"(external_ids {row.get('external_ids') or {}}); nothing was written",
+                                     field=what, value=shown_key)
+
+
+def bfd_sentinel(module):
+    """The sentinel's BFD row and the never-matching policy that keeps it running, in one
+    transaction; an earlier sentinel of the same port (another address) is replaced, and
+    state=absent removes both. Rows are the sentinel's by their external_ids only."""
+    params = module.params
+    port = parse_name(params["logical_port"], "logical_port")
+    router = parse_name(params["router"], "router")
+    ids = sentinel_ids(port)
+    wants = []
+    if params["state"] == "present":
+        columns = {"external_ids": ids}
+        for name, minimum in BFD_MINIMUMS:
+            if params[name] < minimum:
+                raise EgressGatewayError(f"{name} must be at least {minimum} (got {params[name]!r})",
+                                         field=name, value=params[name])
+            columns[name] = params[name]
+        bfd_key = {"logical_port": port, "dst_ip": parse_ip(params["dst_ip"], "dst_ip")}
+        wants = [Want("BFD", bfd_key, columns),
+                 Want("Logical_Router_Policy", dict(SENTINEL_POLICY),
+                      {"action": "reroute", "nexthops": [bfd_key["dst_ip"]], "bfd_sessions": [ref("BFD", **bfd_key)],
+                       "external_ids": ids}, parent=ref("Logical_Router", name=router))]
+    tables = {"Logical_Router": ["name", "policies"], "Logical_Router_Policy": None, "BFD": None}
+    owned = {"BFD": owned_by(**ids), "Logical_Router_Policy": owned_by(**ids)}
+    with connect(module, tables) as conn:
+        if wants:
+            conn.require("Logical_Router_Policy", "bfd_sessions", "a BFD sentinel (bfd_sessions on a router policy)")
+
+        def read():
+            snap = conn.snapshot()
+            if wants:
+                policies = [snap.rows("Logical_Router_Policy").get(u) or {}
+                            for r in snap.rows("Logical_Router").values() if r["name"] == router for u in r["policies"]]
+                _refuse_foreign(snap.rows("BFD").values(), wants[0].key, ids, "dst_ip")
+                _refuse_foreign(policies, wants[1].key, ids, "router")
+            return snap
+        plan = conn.converge(wants, owned=owned, check_mode=module.check_mode, read=read)
+    if not wants:
+        return result(plan)
+    bfd_row, policy_row = (plan.rows[w.ref] for w in wants)
+    return result(plan, bfd=dict({"status": None}, **bfd_row), policy=policy_row)
 
 
 # -- ovn_bfd_port -------------------------------------------------------------------------------

@@ -18,14 +18,12 @@ CHASSIS_ANNOTATION = "ovn.kubernetes.io/chassis"
 BFD_PORT_DEFAULT_NODES = 3
 
 
-def bfd_port_chassis(nodes: list, node_selector: dict | None, limit: int = BFD_PORT_DEFAULT_NODES,
-                     field: str = "nodeSelector") -> list:
-    """Chassis of the nodes carrying a VPC's BFD port, highest priority first.
+def bfd_port_nodes(nodes: list, node_selector: dict | None, limit: int = BFD_PORT_DEFAULT_NODES,
+                   field: str = "nodeSelector") -> list:
+    """The nodes carrying a VPC's BFD port, highest priority first.
 
     As Kube-OVN's reconcileVpcBfdLRP: the nodes matching ``node_selector`` (a LabelSelector), or
-    the first ``limit`` nodes when there is none; a node's chassis is its
-    ``ovn.kubernetes.io/chassis`` annotation (the node's name when Kube-OVN has not written it).
-    ``field`` names the selector in an error.
+    the first ``limit`` nodes when there is none. ``field`` names the selector in an error.
     """
     selector = None
     if node_selector:
@@ -37,8 +35,13 @@ def bfd_port_chassis(nodes: list, node_selector: dict | None, limit: int = BFD_P
     if not chosen:
         raise EgressGatewayError(f"{field}: no node matches the BFD port's node selector "
                                  f"(got {shown(node_selector)})", field=field, value=node_selector)
-    return [(n["metadata"].get("annotations") or {}).get(CHASSIS_ANNOTATION) or n["metadata"]["name"]
-            for n in chosen]
+    return chosen
+
+
+def chassis_of(node: dict) -> str:
+    """A node's chassis: its ``ovn.kubernetes.io/chassis`` annotation (the node's name when
+    Kube-OVN has not written it)."""
+    return (node["metadata"].get("annotations") or {}).get(CHASSIS_ANNOTATION) or node["metadata"]["name"]
 
 
 def bfd_port_networks(ip: str, field: str = "bfdPort.ip") -> list:

@@ -48,6 +48,14 @@ options:
     description: How many nodes carry the port when there is no selector.
     type: int
     default: 3
+  sentinel:
+    description:
+      - The VPC's BFD sentinel (C(docs/bfd.md)) - C(vpc), C(namespace), C(subnet), C(ip) (the pod's
+        fixed address), C(image), C(bfd_ip) (the BFD port's address, the sentinel's peer) and
+        C(bfd_ip_field) (where it came from), and C(prefix), the role variables' prefix its errors
+        name (C(<prefix>_sentinel_ip) ...). Without C(ip) only the C(label_selector) of RV(sentinel) is
+        worked out (to remove it).
+    type: dict
 """
 
 EXAMPLES = r"""
@@ -70,6 +78,14 @@ chassis:
   returned: success
   type: list
   elements: str
+sentinel:
+  description:
+    - With O(sentinel) - C(label_selector) that finds its Deployment and, with an C(ip), the
+      C(deployment) (one pod of the gateway image's bfdd on C(subnet), its address fixed by
+      Kube-OVN's C(ip_pool) annotation, preferring the port's nodes in priority order) and the
+      C(dst_ip) of its OVN BFD row.
+  returned: success
+  type: dict
 field:
   description: The field of the failure.
   returned: failure

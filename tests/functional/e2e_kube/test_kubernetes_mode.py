@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from support.ansible import REPO, run_playbook
-from support.dataplane import CLIENT_SWITCH, INTERNAL_SWITCH, NODE_EXTERNAL_IP, BFD_PORT, outage, run
+from support.dataplane import CLIENT_SWITCH, INTERNAL_SWITCH, NODE_EXTERNAL_IP, BFD_PORT, SENTINEL_IP, outage, run
 from support.fixtures_node import FORWARD_CIDR, FORWARD_SWITCH, NAD
 
 pytestmark = [pytest.mark.kube, pytest.mark.dataplane, pytest.mark.slow]
@@ -134,14 +134,28 @@ def test_remove_leaves_no_pod_no_row_and_the_ordinary_route(deployed, clients):
 
 
 # ---- gateway2: BFD from the VPC's router port --------------------------------------------
+def bfd_port_vars(world, **variables) -> dict:
+    """playbooks/bfd_port.yml's variables: the VPC's router port, with the BFD sentinel on the
+    internal subnet; the harness's three nodes share one OVN chassis: the port's HA group takes
+    the first node."""
+    return dict({"vpc_bfd_port_nb_connection": world.dp.nb_remote, "vpc_bfd_port_layout": "router_port",
+                 "vpc_bfd_port_name": BFD_PORT, "vpc_bfd_port_max_nodes": 1,
+                 "vpc_bfd_port_sentinel_ip": SENTINEL_IP, "vpc_bfd_port_sentinel_subnet": INTERNAL_SWITCH,
+                 "vpc_bfd_port_sentinel_image": world.nodes.image}, **variables)
+
+
+def sentinel_pods(world) -> list:
+    return world.core().list_namespaced_pod("kube-system", label_selector=SENTINEL_SELECTOR).items
+
+
+SENTINEL_SELECTOR = "egress-gateway.kubeovn.io/bfd-sentinel=ovn-cluster"
+
+
 @pytest.fixture(scope="module")
 def with_bfd(kube_node_world, clients):
     world = kube_node_world
-    # playbooks/bfd_port.yml; the harness's three nodes share one OVN chassis: the port's HA
-    # group takes the first node
-    run_playbook(REPO / "playbooks" / "bfd_port.yml", env=world.env(), check=True, extra_vars={
-        "vpc_bfd_port_nb_connection": world.dp.nb_remote, "vpc_bfd_port_layout": "router_port",
-        "vpc_bfd_port_name": BFD_PORT, "vpc_bfd_port_max_nodes": 1})
+    result = run_playbook(REPO / "playbooks" / "bfd_port.yml", env=world.env(), extra_vars=bfd_port_vars(world))
+    assert "bfd-sentinel-ovn-cluster" in result.stdout, result.stdout[-4000:]
     result = deploy(world, gateway2(), egress_gateway_bfd_port=BFD_PORT)
     # the deploy reports ready only once OVN has every instance's BFD session up (kube-ovn#6379)
     assert f"BFD sessions of the {REPLICAS} instance(s) up" in result.stdout, result.stdout[-6000:]
@@ -157,10 +171,17 @@ def test_bfd_sessions_up_and_traffic_snatted(with_bfd, clients):
     world = with_bfd
     internal, external = gateway2_ips(world)
     assert world.veg("gateway2")["status"]["ready"] is True
-    world.dp.wait_bfd({ip: "up" for ip in internal}, timeout=60)
+    world.dp.wait_bfd({ip: "up" for ip in internal} | {SENTINEL_IP: "up"}, timeout=60)
     for pod in world.gateway_pods("gateway2"):
         bfdd = [c for c in pod.status.container_statuses if c.name == "bfdd"]
         assert bfdd and bfdd[0].ready and bfdd[0].restart_count == 0, bfdd
+    # the sentinel: one ready pod with its fixed address, a BFD peer and never a next hop
+    (sentinel,) = sentinel_pods(world)
+    assert sentinel.status.pod_ip == SENTINEL_IP and all(c.ready for c in sentinel.status.container_statuses)
+    policies = json.loads(world.dp.nbctl("--format=json", "--columns=priority,match,nexthops", "list",
+                                         "Logical_Router_Policy"))["data"]
+    # OVSDB JSON writes a one-element set as its element
+    assert [p for p in policies if SENTINEL_IP in json.dumps(p[2])] == [[1, "0", SENTINEL_IP]], policies
     assert wait_sources(world, clients["forward"], external) == external
     assert sources(world, clients["snat"], 8) == {NODE_EXTERNAL_IP}   # gateway2 selects 10.18.0.0/16 only
 
@@ -194,7 +215,7 @@ def test_gateway_pod_deleted_traffic_moves_then_comes_back(with_bfd, clients):
     assert world.dp.leaked_packets(FORWARD_CIDR) == leaked
 
 
-def test_every_bfdd_killed_traffic_never_leaks(with_bfd, clients):
+def test_every_bfdd_killed_the_drop_applies_and_nothing_leaks(with_bfd, clients):
     world = with_bfd
     internal, external = gateway2_ips(world)
     leaked = world.dp.leaked_packets(FORWARD_CIDR)
@@ -202,10 +223,12 @@ def test_every_bfdd_killed_traffic_never_leaks(with_bfd, clients):
     assert len(pids) == REPLICAS, pids
     for pid in pids:
         run("kill", "-9", pid)
-    time.sleep(3)
-    # links and forwarding stay up: the flows either die at the 29090 drop or, while OVN's BFD
-    # is silent (docs/bfd.md), still reach an instance; never the ordinary route
-    assert NODE_EXTERNAL_IP not in sources(world, clients["forward"], 8)
+    # links and forwarding stay up; the sentinel's packets keep OVN timing the dead sessions out
+    # (docs/bfd.md), so they go down and the 29090 drop takes the flows, before the liveness
+    # probe restarts bfdd (3 x 5 s)
+    took = world.dp.wait_bfd({ip: "down" for ip in internal} | {SENTINEL_IP: "up"}, timeout=10)
+    print(f"every bfdd of gateway2 killed: both sessions down {took:.2f} s later")
+    assert world.dp.tcp_sources(clients["forward"]["netns"], 3, timeout=20) == ["", "", ""]
     assert world.dp.leaked_packets(FORWARD_CIDR) == leaked
     # the liveness probe restarts bfdd, the sessions come back and so does the traffic
     world.dp.wait_bfd({ip: "up" for ip in internal}, timeout=180)
@@ -223,10 +246,23 @@ def test_scale(with_bfd, clients, replicas):
     status = world.veg("gateway2")["status"]
     internal, external = set(status["internalIPs"]), set(status["externalIPs"])
     assert len(internal) == len(external) == replicas and len(world.gateway_pods("gateway2")) == replicas
-    assert set(world.dp.bfd_status()) == internal
+    assert set(world.dp.bfd_status()) == internal | {SENTINEL_IP}
     world.dp.wait_bfd({ip: "up" for ip in internal}, timeout=60)
     assert wait_sources(world, clients["forward"], external) == external
 
 
 def test_remove_gateway2(with_bfd, clients):
     remove(with_bfd, gateway2(), clients["forward"])
+
+
+def test_bfd_port_removed_with_its_sentinel(with_bfd):
+    world = with_bfd
+    run_playbook(REPO / "playbooks" / "bfd_port.yml", env=world.env(),
+                 extra_vars=bfd_port_vars(world, vpc_bfd_port_state="absent"))
+    deadline = time.monotonic() + 60
+    while sentinel_pods(world):
+        assert time.monotonic() < deadline, [p.metadata.name for p in sentinel_pods(world)]
+        time.sleep(1)
+    assert world.apps().list_namespaced_deployment("kube-system", label_selector=SENTINEL_SELECTOR).items == []
+    assert SENTINEL_IP not in world.dp.bfd_status()
+    assert SENTINEL_IP not in world.dp.nbctl("list", "Logical_Router_Policy")

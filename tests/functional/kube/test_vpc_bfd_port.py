@@ -3,10 +3,11 @@ kubelet), the BFD port and HA chassis group in a real NB ovsdb-server, both port
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
-from kube_helpers import recap, run_role
+from kube_helpers import recap, run_collection_playbook, run_role
 from support import nbworld
 from support import kube
 from support.ovsdb import py_map, py_set
@@ -83,3 +84,69 @@ def test_bad_input_is_one_line_and_changes_nothing(kube_cluster, kube_nodes, nb_
     message = json.loads(fatal[0].split(" => ", 1)[1])["msg"]
     assert message.startswith(line) and "\n" not in message and "Finalization" not in message, message
     assert nbworld.full_dump(nb_new) == before
+
+
+SENTINEL = {"vpc_bfd_port_ip": "10.255.255.255", "vpc_bfd_port_sentinel_ip": "10.16.255.254",
+            "vpc_bfd_port_sentinel_subnet": "ovn-default", "vpc_bfd_port_sentinel_image": "localhost/egress:1"}
+
+
+def sentinel_deployments(kube_cluster) -> list:
+    from kubernetes import client
+    return client.AppsV1Api(kube_cluster.api_client()).list_namespaced_deployment(
+        "kube-system", field_selector="metadata.name=bfd-sentinel-ovn-cluster").items
+
+
+@pytest.mark.parametrize("args, line", [
+    ({"vpc_bfd_port_sentinel_ip": "10.16.255.300"},
+     "vpc_bfd_port_sentinel_ip: is not an IPv4 or IPv6 address (got '10.16.255.300')"),
+    ({"vpc_bfd_port_sentinel_ip": "fd00:10:16::fffe"},
+     "vpc_bfd_port_sentinel_ip: the BFD port has no address of its family (port networks ['10.255.255.255/32'])"),
+    ({"vpc_bfd_port_sentinel_subnet": ""}, "vpc_bfd_port_sentinel_subnet: must not be empty (got '')"),
+    ({"vpc_bfd_port_sentinel_image": ""}, "vpc_bfd_port_sentinel_image: the sentinel runs the gateway image's bfdd"),
+    ({"vpc_bfd_port_sentinel_namespace": "Kube-System"}, "vpc_bfd_port_sentinel_namespace: must be a DNS-1123 label"),
+], ids=["bad-ip", "family-without-port-address", "no-subnet", "no-image", "bad-namespace"])
+def test_bad_sentinel_input_is_one_line_and_changes_nothing(kube_cluster, kube_nodes, nb_new, args, line):
+    nbworld.build(nb_new, bfd_port=False)
+    before = nbworld.full_dump(nb_new)
+    bad = run_role(kube_cluster, "vpc_bfd_port", check=False, vpc_bfd_port_nb_connection=nb_new.connection,
+                   **dict(SENTINEL, **args))
+    fatal = [text for text in bad.stdout.splitlines() if text.startswith("fatal: ")]
+    assert bad.returncode != 0 and len(fatal) == 1, bad.stdout
+    message = json.loads(fatal[0].split(" => ", 1)[1])["msg"]
+    assert message.startswith(line) and "\n" not in message and "Finalization" not in message, message
+    assert nbworld.full_dump(nb_new) == before and sentinel_deployments(kube_cluster) == []
+
+
+def test_a_deployment_of_the_sentinels_name_that_is_not_ours_is_left_alone(kube_cluster, kube_nodes, nb_new):
+    from kubernetes import client
+    apps = client.AppsV1Api(kube_cluster.api_client())
+    labels = {"app": "someone-else"}
+    apps.create_namespaced_deployment("kube-system", {
+        "metadata": {"name": "bfd-sentinel-ovn-cluster", "labels": labels},
+        "spec": {"replicas": 0, "selector": {"matchLabels": labels}, "template": {
+            "metadata": {"labels": labels}, "spec": {"containers": [{"name": "c", "image": "none"}]}}}})
+    try:
+        nbworld.build(nb_new, bfd_port=False)
+        before = nbworld.full_dump(nb_new)
+        bad = run_role(kube_cluster, "vpc_bfd_port", check=False, vpc_bfd_port_nb_connection=nb_new.connection,
+                       **SENTINEL)
+        assert bad.returncode != 0 and "is not the BFD sentinel of VPC ovn-cluster" in bad.stdout, bad.stdout
+        assert nbworld.full_dump(nb_new) == before
+        # removing the port removes only what carries the sentinel's label
+        run_role(kube_cluster, "vpc_bfd_port", vpc_bfd_port_nb_connection=nb_new.connection,
+                 vpc_bfd_port_state="absent", **SENTINEL)
+        (kept,) = sentinel_deployments(kube_cluster)
+        assert kept.metadata.labels == labels and kept.spec.template.spec.containers[0].image == "none"
+    finally:
+        apps.delete_namespaced_deployment("bfd-sentinel-ovn-cluster", "kube-system")
+
+
+def test_check_mode_shows_the_sentinel_and_writes_nothing(kube_cluster, kube_nodes, nb_new):
+    nbworld.build(nb_new, bfd_port=False)
+    before = nbworld.full_dump(nb_new)
+    shown = run_collection_playbook(kube_cluster, "bfd_port", "--check", "--diff",
+                                    vpc_bfd_port_nb_connection=nb_new.connection, **SENTINEL)
+    out = shown.stdout
+    assert re.search(r"Write the BFD sentinel's Deployment\] \**\nchanged: ", out), out
+    assert "BFD bfd@ovn-cluster 10.16.255.254" in out and "Logical_Router_Policy 1 0" in out, out
+    assert nbworld.full_dump(nb_new) == before and sentinel_deployments(kube_cluster) == []

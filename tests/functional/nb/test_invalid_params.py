@@ -19,6 +19,7 @@ POLICY = {"router": ROUTER, "priority": 29100, "match": "ip4.src == 10.1.0.0/16"
           "nexthops": ["10.16.0.5"]}
 BFD = {"logical_port": BFD_PORT, "dst_ip": "10.16.0.5"}
 BFD_PORT_ARGS = {"router": ROUTER, "networks": ["10.255.255.254/24"], "chassis": ["node1"]}
+SENTINEL = {"router": ROUTER, "logical_port": BFD_PORT, "dst_ip": "10.16.0.240"}
 
 # (id, module, parameters, field named, value named)
 CASES = [
@@ -85,6 +86,10 @@ CASES = [
     ("bfd-port-chassis-twice", "ovn_bfd_port", dict(BFD_PORT_ARGS, chassis=["a", "a"]), "chassis[1]", "a"),
     ("bfd-port-no-chassis", "ovn_bfd_port", dict(BFD_PORT_ARGS, chassis=[]), "chassis", []),
     ("bfd-port-no-networks", "ovn_bfd_port", dict(BFD_PORT_ARGS, networks=[]), "networks", []),
+    ("sentinel-dst-ip-cidr", "ovn_bfd_sentinel", dict(SENTINEL, dst_ip="10.16.0.240/32"), "dst_ip", "10.16.0.240/32"),
+    ("sentinel-min-rx-negative", "ovn_bfd_sentinel", dict(SENTINEL, min_rx=-1), "min_rx", -1),
+    ("sentinel-detect-mult-zero", "ovn_bfd_sentinel", dict(SENTINEL, detect_mult=0), "detect_mult", 0),
+    ("sentinel-empty-port", "ovn_bfd_sentinel", dict(SENTINEL, logical_port=""), "logical_port", ""),
 ]
 
 
@@ -112,6 +117,7 @@ def test_bad_parameter_fails_naming_field_and_value_and_writes_nothing(world, mo
 def test_the_same_modules_write_with_valid_parameters(world):
     """The bases of the cases are valid: each writes (so each case failed on its one bad value)."""
     for module, params in (("ovn_lr_policy", POLICY), ("ovn_bfd", BFD), ("ovn_bfd_port", BFD_PORT_ARGS),
+                           ("ovn_bfd_sentinel", SENTINEL),
                            ("ovn_address_set", {"name": "s", "addresses": ["10.0.0.0/24"]}),
                            ("ovn_port_group", {"name": "pg", "ports": ["client-1.default"]})):
         out = run_module(module, dict(params, connection=world.connection))

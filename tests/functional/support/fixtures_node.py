@@ -172,6 +172,11 @@ class KubeNodeWorld:
 
         return client.CustomObjectsApi(self.cluster.api_client())
 
+    def apps(self):
+        from kubernetes import client  # pylint: disable=import-outside-toplevel
+
+        return client.AppsV1Api(self.cluster.api_client())
+
     def gateway_pods(self, name: str, namespace="default") -> list:
         pods = self.core().list_namespaced_pod(namespace, label_selector=f"ovn.kubernetes.io/vpc-egress-gateway={name}")
         return [p for p in pods.items if not p.metadata.deletion_timestamp]

@@ -287,6 +287,11 @@ class Nodes(processes.Harness):
 
         try:
             core = client.CoreV1Api(self.cluster.api_client())
+            # the cluster is the harness's own: its Deployments go first, or their pods come back
+            apps = client.AppsV1Api(self.cluster.api_client())
+            for deployment in apps.list_deployment_for_all_namespaces().items:
+                apps.delete_namespaced_deployment(deployment.metadata.name, deployment.metadata.namespace,
+                                                  propagation_policy="Foreground")
             for pod in core.list_pod_for_all_namespaces().items:
                 if pod.spec.node_name in self.names:
                     core.delete_namespaced_pod(pod.metadata.name, pod.metadata.namespace, grace_period_seconds=0)

@@ -255,7 +255,7 @@ from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._discovery 
     nb_connection_from_service, pod_ports, policy_subnet_cidrs, with_planned_subnets, workload_plan,
 )
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._gateway_status import merge_conditions  # noqa: E402
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._vpc_bfd_port import bfd_port_chassis, bfd_port_networks  # noqa: E402
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._vpc_bfd_port import bfd_port_networks, bfd_port_nodes, chassis_of  # noqa: E402
 
 SUBNETS = [
     {"metadata": {"name": "ovn-default"}, "spec": {"cidrBlock": "10.16.0.0/16", "gateway": "10.16.0.1"}},
@@ -373,11 +373,15 @@ def node(name, labels=None, chassis=None):
 
 def test_bfd_port_chassis():
     nodes = [node("n4"), node("n2", {"bfd": "yes"}, "ch-2"), node("n1"), node("n3", {"bfd": "yes"})]
+
+    def bfd_port_chassis(*args):
+        return [chassis_of(n) for n in bfd_port_nodes(*args)]
+
     assert bfd_port_chassis(nodes, None) == ["n1", "ch-2", "n3"]
     assert bfd_port_chassis(nodes, {"matchLabels": {"bfd": "yes"}}) == ["ch-2", "n3"]
     assert bfd_port_chassis(nodes, {"matchExpressions": [{"key": "bfd", "operator": "DoesNotExist"}]}) == ["n1", "n4"]
     with pytest.raises(EgressGatewayError, match="no node matches"):
-        bfd_port_chassis(nodes, {"matchLabels": {"bfd": "no"}})
+        bfd_port_nodes(nodes, {"matchLabels": {"bfd": "no"}})
     assert bfd_port_networks("10.255.255.255,fdff::1") == ["10.255.255.255/32", "fdff::1/128"]
     assert bfd_port_networks("10.255.255.254/24") == ["10.255.255.254/24"]
     with pytest.raises(EgressGatewayError, match="bfdPort.ip"):
