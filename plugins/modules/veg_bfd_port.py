@@ -51,7 +51,7 @@ options:
   sentinel:
     description:
       - The VPC's BFD sentinel (C(docs/bfd.md)) - C(vpc), C(namespace), C(subnet), C(subnets) (the
-        Subnet objects read by that name: it must exist in the VPC and hold C(ip)), C(ip) (the pod's
+        Subnet objects read by that name - it must exist in the VPC and hold C(ip)), C(ip) (the pod's
         fixed address), C(image), C(bfd_ip) (the BFD port's address, the sentinel's peer) and
         C(bfd_ip_field) (where it came from), and C(prefix), the role variables' prefix its errors
         name (C(<prefix>_sentinel_ip) ...). Without C(ip) only the C(label_selector) of RV(sentinel) is

@@ -122,8 +122,8 @@ def test_bad_sentinel_input_is_one_line_and_changes_nothing(kube_cluster, kube_n
     assert nbworld.full_dump(nb_new) == before and sentinel_deployments(kube_cluster) == []
 
 
-def test_a_bfd_row_of_another_owner_at_the_sentinels_address_fails_before_any_write(kube_cluster, kube_nodes,
-                                                                                     kube_ovn_objects, nb_new):
+def test_a_bfd_row_of_another_owner_at_the_sentinels_address_fails_before_any_write(
+        kube_cluster, kube_nodes, kube_ovn_objects, nb_new):
     nbworld.build(nb_new, bfd_port=False)
     nb_new.insert("BFD", {"logical_port": "bfd@ovn-cluster", "dst_ip": "10.16.255.254",
                           "external_ids": ["map", [["vendor", "someone-else"]]]})
@@ -152,8 +152,8 @@ def test_a_sentinel_pod_that_never_runs_fails_with_its_reason_and_gets_no_row(ku
     assert sentinel_deployments(kube_cluster) == []
 
 
-def test_a_deployment_of_the_sentinels_name_that_is_not_ours_is_left_alone(kube_cluster, kube_nodes, kube_ovn_objects,
-                                                                            nb_new):
+def test_a_deployment_of_the_sentinels_name_that_is_not_ours_is_left_alone(
+        kube_cluster, kube_nodes, kube_ovn_objects, nb_new):
     from kubernetes import client
     apps = client.AppsV1Api(kube_cluster.api_client())
     labels = {"app": "someone-else"}
