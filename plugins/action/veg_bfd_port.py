@@ -33,7 +33,7 @@ class ActionModule(ActionBase):
             elif sentinel:
                 sentinel = _bfd_sentinel.build(
                     sentinel.get("vpc") or "", sentinel.get("namespace") or "", sentinel.get("subnet") or "",
-                    sentinel["ip"], sentinel.get("image") or "",
+                    next(iter(sentinel.get("subnets") or []), None), sentinel["ip"], sentinel.get("image") or "",
                     _vpc_bfd_port.bfd_port_networks(sentinel.get("bfd_ip") or "", sentinel.get("bfd_ip_field") or "bfdPort.ip"),
                     [n["metadata"]["name"] for n in nodes], sentinel.get("prefix") or "sentinel",
                     sentinel.get("bfd_ip_field") or "bfdPort.ip")

@@ -27,6 +27,8 @@ API (stable; only additive changes)::
         Want.ref is the Ref that names its row; Want.label (= Ref.label) is for display only.
     ref(table, parent=None, **key) -> Ref
     owned_by(**external_ids) -> predicate(row dict) true when the row's external_ids hold them all
+    check_not_foreign(snapshot, wants, owned, router, owner): raise when a wanted identity is
+        held by a row ``owned`` does not accept (never a takeover)
 
     plan(snapshot, wants, owned=None) -> Plan      owned = {table: predicate}: rows of that
         table for which the predicate holds and that no present Want identifies are deleted.
@@ -111,6 +113,24 @@ def owned_by(**external_ids):
         ids = row.get("external_ids") or {}
         return all(ids.get(k) == v for k, v in external_ids.items())
     return predicate
+
+
+def check_not_foreign(snapshot, wants, owned, router, owner):
+    """A wanted identity held by a row of another owner is an error, not a takeover: rows of
+    ``router`` for its children; ``owned`` = {table: predicate}; ``owner`` names ours in the error."""
+    router_rows = [u for u, r in snapshot.rows("Logical_Router").items() if r.get("name") == router]
+    for want in wants:
+        within = None
+        if want.parent is not None:
+            parent_table, parent_column = PARENTS[want.table]
+            within = [u for r in router_rows for u in snapshot.rows(parent_table)[r].get(parent_column) or []]
+        for row_uuid in snapshot.find(want.table, want.key, within):
+            row = snapshot.rows(want.table)[row_uuid]
+            if not owned[want.table](row):
+                raise EgressGatewayError(
+                    f"{want.label} exists and is not {owner}'s (external_ids "
+                    f"{row.get('external_ids') or {}}); remove it or give it to {owner} first",
+                    field=want.table, value=want.label)
 
 
 def _key_text(table, key):

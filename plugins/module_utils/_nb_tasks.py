@@ -16,7 +16,7 @@ from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module 
     connect, exact_keys, external_ids, parse_chassis, parse_identifier, parse_ip, parse_ip_block, parse_mac, parse_match,
     parse_name, parse_networks, parse_priority, parse_uuid, result, same_family, string_map,
 )
-from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_rows import Want, owned_by, ref
+from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_rows import Want, check_not_foreign, owned_by, ref
 
 
 def address_set(module):
@@ -140,16 +140,6 @@ def sentinel_ids(port):
     return {"vendor": SENTINEL_VENDOR, "bfd-sentinel": port}
 
 
-def _refuse_foreign(rows, key, ids, what):
-    """A row with the sentinel's identity that is not the sentinel's is someone else's: never touched."""
-    for row in rows:
-        if all(row.get(c) == v for c, v in key.items()) and not owned_by(**ids)(row):
-            shown_key = " ".join(f"{c}={v}" for c, v in key.items())
-            raise EgressGatewayError(f"{what}: {shown_key} is taken by a row that is not this port's BFD sentinel "
-                                     f"(external_ids {row.get('external_ids') or {}}); nothing was written",
-                                     field=what, value=shown_key)
-
-
 def bfd_sentinel(module):
     """The sentinel's BFD row and the never-matching policy that keeps it running, in one
     transaction; an earlier sentinel of the same port (another address) is replaced, and
@@ -179,11 +169,7 @@ def bfd_sentinel(module):
 
         def read():
             snap = conn.snapshot()
-            if wants:
-                policies = [snap.rows("Logical_Router_Policy").get(u) or {}
-                            for r in snap.rows("Logical_Router").values() if r["name"] == router for u in r["policies"]]
-                _refuse_foreign(snap.rows("BFD").values(), wants[0].key, ids, "dst_ip")
-                _refuse_foreign(policies, wants[1].key, ids, "router")
+            check_not_foreign(snap, wants, owned, router, "this port's BFD sentinel")
             return snap
         plan = conn.converge(wants, owned=owned, check_mode=module.check_mode, read=read)
     if not wants:

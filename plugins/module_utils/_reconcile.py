@@ -23,7 +23,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._common import EgressGatewayError, shown
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_module import connect, result
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._nb_rows import (
-    PARENTS, Column, Snapshot, Want, ref,
+    PARENTS, Column, Snapshot, Want, check_not_foreign, ref,
 )
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._crd import check_distinct, parse_gateway, parse_identity
 from ansible_collections.kubeovn.egress_gateway.plugins.module_utils._desired_rows import desired_rows
@@ -133,23 +133,6 @@ def ownership(*gateways: Gateway) -> dict:
     return {table: is_ours for table in OWNED_TABLES}
 
 
-def _check_not_foreign(snapshot, wants, owned, router):
-    """A wanted identity held by a row of another owner is an error, not a takeover."""
-    router_rows = [u for u, r in snapshot.rows("Logical_Router").items() if r.get("name") == router]
-    for want in wants:
-        within = None
-        if want.parent is not None:
-            parent_table, parent_column = PARENTS[want.table]
-            within = [u for r in router_rows for u in snapshot.rows(parent_table)[r].get(parent_column) or []]
-        for row_uuid in snapshot.find(want.table, want.key, within):
-            row = snapshot.rows(want.table)[row_uuid]
-            if not owned[want.table](row):
-                raise EgressGatewayError(
-                    f"{want.label} exists and is not this gateway's (external_ids "
-                    f"{row.get('external_ids') or {}}); remove it or give it to this gateway first",
-                    field=want.table, value=want.label)
-
-
 def _check_bfd_port(snapshot, router, bfd_port, path=""):
     ports = {u for u, r in snapshot.rows("Logical_Router").items() if r.get("name") == router
              for u in (r.get("ports") or [])}
@@ -198,7 +181,7 @@ def reconcile(conn, targets, check_mode: bool = False) -> dict:
         for target, theirs in mine:
             if target.gateway.bfd.enabled and target.rows["bfd"]:
                 _check_bfd_port(snapshot, target.rows["router"], target.bfd_port, target.path)
-            _check_not_foreign(snapshot, theirs, ownership(target.gateway), target.rows["router"])
+            check_not_foreign(snapshot, theirs, ownership(target.gateway), target.rows["router"], "this gateway")
         return snapshot
 
     plan = conn.converge(wants, owned=ownership(*(t.gateway for t in targets)), check_mode=check_mode, read=read)

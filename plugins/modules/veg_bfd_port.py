@@ -50,7 +50,8 @@ options:
     default: 3
   sentinel:
     description:
-      - The VPC's BFD sentinel (C(docs/bfd.md)) - C(vpc), C(namespace), C(subnet), C(ip) (the pod's
+      - The VPC's BFD sentinel (C(docs/bfd.md)) - C(vpc), C(namespace), C(subnet), C(subnets) (the
+        Subnet objects read by that name - it must exist in the VPC and hold C(ip)), C(ip) (the pod's
         fixed address), C(image), C(bfd_ip) (the BFD port's address, the sentinel's peer) and
         C(bfd_ip_field) (where it came from), and C(prefix), the role variables' prefix its errors
         name (C(<prefix>_sentinel_ip) ...). Without C(ip) only the C(label_selector) of RV(sentinel) is
@@ -82,8 +83,8 @@ sentinel:
   description:
     - With O(sentinel) - C(label_selector) that finds its Deployment and, with an C(ip), the
       C(deployment) (one pod of the gateway image's bfdd on C(subnet), its address fixed by
-      Kube-OVN's C(ip_pool) annotation, preferring the port's nodes in priority order) and the
-      C(dst_ip) of its OVN BFD row.
+      Kube-OVN's C(ip_pool) annotation, on one of the port's nodes, the first if it can), the
+      C(dst_ip) of its OVN BFD row and that row's intervals C(bfd) (C(min_rx), C(min_tx), C(detect_mult)).
   returned: success
   type: dict
 field:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+import re
 import time
 
 import pytest
@@ -156,6 +157,8 @@ def with_bfd(kube_node_world, clients):
     world = kube_node_world
     result = run_playbook(REPO / "playbooks" / "bfd_port.yml", env=world.env(), extra_vars=bfd_port_vars(world))
     assert "bfd-sentinel-ovn-cluster" in result.stdout, result.stdout[-4000:]
+    again = run_playbook(REPO / "playbooks" / "bfd_port.yml", env=world.env(), extra_vars=bfd_port_vars(world))
+    assert re.search(r"^localhost\s+: .*changed=0 ", again.stdout, re.M), again.stdout[-4000:]
     result = deploy(world, gateway2(), egress_gateway_bfd_port=BFD_PORT)
     # the deploy reports ready only once OVN has every instance's BFD session up (kube-ovn#6379)
     assert f"BFD sessions of the {REPLICAS} instance(s) up" in result.stdout, result.stdout[-6000:]
@@ -255,10 +258,7 @@ def test_remove_gateway2(with_bfd, clients):
     remove(with_bfd, gateway2(), clients["forward"])
 
 
-def test_bfd_port_removed_with_its_sentinel(with_bfd):
-    world = with_bfd
-    run_playbook(REPO / "playbooks" / "bfd_port.yml", env=world.env(),
-                 extra_vars=bfd_port_vars(world, vpc_bfd_port_state="absent"))
+def sentinel_gone(world):
     deadline = time.monotonic() + 60
     while sentinel_pods(world):
         assert time.monotonic() < deadline, [p.metadata.name for p in sentinel_pods(world)]
@@ -266,3 +266,16 @@ def test_bfd_port_removed_with_its_sentinel(with_bfd):
     assert world.apps().list_namespaced_deployment("kube-system", label_selector=SENTINEL_SELECTOR).items == []
     assert SENTINEL_IP not in world.dp.bfd_status()
     assert SENTINEL_IP not in world.dp.nbctl("list", "Logical_Router_Policy")
+
+
+@pytest.mark.parametrize("how", [{"vpc_bfd_port_sentinel_ip": ""}, {"vpc_bfd_port_state": "absent"}],
+                         ids=["sentinel-ip-emptied", "port-removed"])
+def test_the_sentinel_goes_with_its_variable_or_its_port(with_bfd, how):
+    world = with_bfd
+    if "vpc_bfd_port_state" in how:   # the run before removed the sentinel: give it back first
+        run_playbook(REPO / "playbooks" / "bfd_port.yml", env=world.env(), extra_vars=bfd_port_vars(world))
+        world.dp.wait_bfd({SENTINEL_IP: "up"}, timeout=60)
+    run_playbook(REPO / "playbooks" / "bfd_port.yml", env=world.env(), extra_vars=bfd_port_vars(world, **how))
+    sentinel_gone(world)
+    ha_group = world.dp.nbctl("--bare", "--columns=ha_chassis_group", "list", "Logical_Router_Port", BFD_PORT).strip()
+    assert bool(ha_group) == ("vpc_bfd_port_state" not in how), ha_group   # the port stays, or goes

@@ -97,15 +97,20 @@ def sentinel_deployments(kube_cluster) -> list:
 
 
 @pytest.mark.parametrize("args, line", [
+    ({"vpc_bfd_port_layout": "router_port"},
+     "name (the router port that reaches the gateways) is required for layout=router_port"),
+    ({"vpc_bfd_port_sentinel_subnet": "nope"}, "vpc_bfd_port_sentinel_subnet: Subnet 'nope' not found (got 'nope')"),
+    ({"vpc_bfd_port_sentinel_ip": "10.17.255.254"},
+     "vpc_bfd_port_sentinel_ip: 10.17.255.254 is not in Subnet 'ovn-default' (cidrBlock '10.16.0.0/16')"),
     ({"vpc_bfd_port_sentinel_ip": "10.16.255.300"},
      "vpc_bfd_port_sentinel_ip: is not an IPv4 or IPv6 address (got '10.16.255.300')"),
-    ({"vpc_bfd_port_sentinel_ip": "fd00:10:16::fffe"},
-     "vpc_bfd_port_sentinel_ip: the BFD port has no address of its family (port networks ['10.255.255.255/32'])"),
     ({"vpc_bfd_port_sentinel_subnet": ""}, "vpc_bfd_port_sentinel_subnet: must not be empty (got '')"),
     ({"vpc_bfd_port_sentinel_image": ""}, "vpc_bfd_port_sentinel_image: the sentinel runs the gateway image's bfdd"),
     ({"vpc_bfd_port_sentinel_namespace": "Kube-System"}, "vpc_bfd_port_sentinel_namespace: must be a DNS-1123 label"),
-], ids=["bad-ip", "family-without-port-address", "no-subnet", "no-image", "bad-namespace"])
-def test_bad_sentinel_input_is_one_line_and_changes_nothing(kube_cluster, kube_nodes, nb_new, args, line):
+], ids=["router-port-without-name", "subnet-missing", "ip-outside-subnet", "bad-ip", "no-subnet", "no-image",
+        "bad-namespace"])
+def test_bad_sentinel_input_is_one_line_and_changes_nothing(kube_cluster, kube_nodes, kube_ovn_objects, nb_new, args,
+                                                            line):
     nbworld.build(nb_new, bfd_port=False)
     before = nbworld.full_dump(nb_new)
     bad = run_role(kube_cluster, "vpc_bfd_port", check=False, vpc_bfd_port_nb_connection=nb_new.connection,
@@ -117,7 +122,38 @@ def test_bad_sentinel_input_is_one_line_and_changes_nothing(kube_cluster, kube_n
     assert nbworld.full_dump(nb_new) == before and sentinel_deployments(kube_cluster) == []
 
 
-def test_a_deployment_of_the_sentinels_name_that_is_not_ours_is_left_alone(kube_cluster, kube_nodes, nb_new):
+def test_a_bfd_row_of_another_owner_at_the_sentinels_address_fails_before_any_write(
+        kube_cluster, kube_nodes, kube_ovn_objects, nb_new):
+    nbworld.build(nb_new, bfd_port=False)
+    nb_new.insert("BFD", {"logical_port": "bfd@ovn-cluster", "dst_ip": "10.16.255.254",
+                          "external_ids": ["map", [["vendor", "someone-else"]]]})
+    before = nbworld.full_dump(nb_new)
+    bad = run_role(kube_cluster, "vpc_bfd_port", check=False, vpc_bfd_port_nb_connection=nb_new.connection, **SENTINEL)
+    fatal = [text for text in bad.stdout.splitlines() if text.startswith("fatal: ")]
+    assert bad.returncode != 0 and len(fatal) == 1, bad.stdout
+    assert "BFD bfd@ovn-cluster 10.16.255.254 exists and is not this port's BFD sentinel's" in fatal[0], fatal[0]
+    # neither the port nor the Deployment was written
+    assert nbworld.full_dump(nb_new) == before and sentinel_deployments(kube_cluster) == []
+
+
+def test_a_sentinel_pod_that_never_runs_fails_with_its_reason_and_gets_no_row(kube_cluster, kube_nodes,
+                                                                              kube_ovn_objects, nb_new):
+    nbworld.build(nb_new, bfd_port=False)
+    args = dict(SENTINEL, vpc_bfd_port_nb_connection=nb_new.connection)
+    try:
+        bad = run_role(kube_cluster, "vpc_bfd_port", check=False, vpc_bfd_port_sentinel_wait_timeout=3, **args)
+        fatal = [text for text in bad.stdout.splitlines() if text.startswith("fatal: ")]
+        assert bad.returncode != 0 and len(fatal) == 1, bad.stdout
+        message = json.loads(fatal[0].split(" => ", 1)[1])["msg"]
+        assert message.startswith("BFD sentinel kube-system/bfd-sentinel-ovn-cluster: 0/1 ready after 3s"), message
+        assert not [r for r in nb_new.select("BFD") if py_map(r["external_ids"]).get("bfd-sentinel")]
+    finally:
+        run_role(kube_cluster, "vpc_bfd_port", vpc_bfd_port_state="absent", **args)
+    assert sentinel_deployments(kube_cluster) == []
+
+
+def test_a_deployment_of_the_sentinels_name_that_is_not_ours_is_left_alone(
+        kube_cluster, kube_nodes, kube_ovn_objects, nb_new):
     from kubernetes import client
     apps = client.AppsV1Api(kube_cluster.api_client())
     labels = {"app": "someone-else"}
@@ -141,7 +177,7 @@ def test_a_deployment_of_the_sentinels_name_that_is_not_ours_is_left_alone(kube_
         apps.delete_namespaced_deployment("bfd-sentinel-ovn-cluster", "kube-system")
 
 
-def test_check_mode_shows_the_sentinel_and_writes_nothing(kube_cluster, kube_nodes, nb_new):
+def test_check_mode_shows_the_sentinel_and_writes_nothing(kube_cluster, kube_nodes, kube_ovn_objects, nb_new):
     nbworld.build(nb_new, bfd_port=False)
     before = nbworld.full_dump(nb_new)
     shown = run_collection_playbook(kube_cluster, "bfd_port", "--check", "--diff",

@@ -76,18 +76,20 @@ def test_another_address_replaces_the_sentinel_and_absent_removes_only_it(lr):
     assert theirs(nb) == before
 
 
-@pytest.mark.parametrize("taken, field", [
-    ({"table": "BFD", "row": {"logical_port": PORT, "dst_ip": "10.0.1.11"}}, "dst_ip"),
-    ({"table": "Logical_Router_Policy", "row": {"priority": 1, "match": "0", "action": "drop"}}, "router"),
+@pytest.mark.parametrize("taken, value", [
+    ({"table": "BFD", "row": {"logical_port": PORT, "dst_ip": "10.0.1.11"}}, f"BFD {PORT} 10.0.1.11"),
+    ({"table": "Logical_Router_Policy", "row": {"priority": 1, "match": "0", "action": "drop"}},
+     "Logical_Router_Policy 1 0 @lr0"),
 ])
-def test_an_identity_taken_by_another_owner_fails_and_writes_nothing(lr, taken, field):
+def test_an_identity_taken_by_another_owner_fails_and_writes_nothing(lr, taken, value):
     nb, router = lr
     if taken["table"] == "Logical_Router_Policy":
         nb.insert("Logical_Router_Policy", taken["row"], parent=("Logical_Router", router, "policies"))
     dst_ip = taken["row"].get("dst_ip", "10.0.1.250")
     before = theirs(nb)
     out = run_module("ovn_bfd_sentinel", args(nb, dst_ip=dst_ip))
-    assert out["failed"] and out["field"] == field and "not this port's BFD sentinel" in out["msg"], out
+    assert out["failed"] and (out["field"], out["value"]) == (taken["table"], value), out
+    assert "is not this port's BFD sentinel's" in out["msg"], out
     assert "\n" not in out["msg"]
     assert sentinel_rows(nb) == ([], []) and theirs(nb) == before
 
