@@ -141,9 +141,15 @@ def instances_status(gateway: Gateway, instances: list, ready: bool, replicas: i
     }
 
 
+def _cell(values: list) -> str:
+    """A list column: kubectl prints JSON (``["a","b"]``), whose quotes Ansible's default callback
+    escapes (``[\\"a\\"]``), shifting every column after it; comma-separated instead."""
+    return ",".join(values) or "<none>"
+
+
 def status_table(rows: list, wide: bool = True) -> list:
     """Lines like ``kubectl get veg -o wide`` for gateway/status pairs
-    (``[{"name", "vpc", "bfd", "external_subnet", "status"}]``)."""
+    (``[{"name", "vpc", "bfd", "external_subnet", "status"}]``), list columns comma-separated."""
     header = ["NAME", "VPC", "REPLICAS", "BFD ENABLED", "EXTERNAL SUBNET", "PHASE", "READY"]
     if wide:
         header += ["INTERNAL IPS", "EXTERNAL IPS", "WORKING NODES"]
@@ -153,9 +159,8 @@ def status_table(rows: list, wide: bool = True) -> list:
         line = [row["name"], row["vpc"], str(status.get("replicas", 0)), str(row["bfd"]).lower(),
                 row["external_subnet"], status.get("phase", "Pending"), str(status.get("ready", False)).lower()]
         if wide:
-            line += [json.dumps(status.get("internalIPs", []), separators=(",", ":")),
-                     json.dumps(status.get("externalIPs", []), separators=(",", ":")),
-                     json.dumps((status.get("workload") or {}).get("nodes", []), separators=(",", ":"))]
+            line += [_cell(status.get("internalIPs", [])), _cell(status.get("externalIPs", [])),
+                     _cell((status.get("workload") or {}).get("nodes", []))]
         table.append(line)
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
     return ["   ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in table]

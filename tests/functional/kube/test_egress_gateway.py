@@ -62,7 +62,12 @@ def test_deploy_rerun_scale_status_remove(kube_cluster, kube_namespace, kube_ovn
     rows = nbworld.owned_rows(nb_new, key)
     assert rows["Port_Group"][0][1] == [f"client-1.{kube_namespace}", f"client-2.{kube_namespace}"]
     assert rows["Address_Set"] == [(f"VEG.{nbworld_hash(key)}.ipv4", ["10.17.0.0/16", "10.18.0.0/16"], "4")]
-    assert "gateway1" in deploy.stdout and "Completed" in deploy.stdout  # the status table
+    # the status table as the default callback prints it: every cell under its heading
+    header = next(line for line in deploy.stdout.splitlines() if '"NAME ' in line)
+    row = next(line for line in deploy.stdout.splitlines() if '"gateway1 ' in line)
+    for heading, cell in (("PHASE", "Completed"), ("INTERNAL IPS", status["internalIPs"][0]),
+                          ("EXTERNAL IPS", status["externalIPs"][0]), ("WORKING NODES", status["workload"]["nodes"][0])):
+        assert row.index(cell) == header.index(heading), f"{cell} not under {heading}:\n{header}\n{row}"
 
     rerun = run_collection_playbook(kube_cluster, "deploy", **variables)
     assert recap(rerun)["changed"] == 0, rerun.stdout

@@ -244,7 +244,9 @@ def test_status_and_table():
     assert lines[0].split() == ["NAME", "VPC", "REPLICAS", "BFD", "ENABLED", "EXTERNAL", "SUBNET", "PHASE", "READY",
                                 "INTERNAL", "IPS", "EXTERNAL", "IPS", "WORKING", "NODES"]
     assert lines[1].split() == ["gateway1", "ovn-cluster", "2", "false", "macvlan1", "Completed", "true",
-                                '["10.16.0.12"]', '["172.17.0.11"]', '["kube-ovn-worker"]']
+                                "10.16.0.12", "172.17.0.11", "kube-ovn-worker"]
+    assert status_table([{"name": "g", "vpc": "v", "bfd": True, "external_subnet": "m",
+                          "status": gateway_status(gateway, [], None)}])[1].split()[-3:] == ["<none>"] * 3
     waiting = gateway_status(gateway, [], None)
     assert waiting["phase"] == "Processing" and waiting["conditions"][0]["reason"] == "Processing"
 
