@@ -40,7 +40,7 @@ def mistakes(namespace):
         ("validate", {"g.yaml": good}, {"egress_gateway_manifest_file": "g.yaml", "egress_gateway_manifest": good},
          "exactly one of them (got both)"),
         ("validate", {}, {"egress_gateway_manifest_file": "missing.yaml"},
-         "egress_gateway_manifest_file: no such file"),
+         "egress_gateway_manifest_file: no such file (looked in "),
         ("validate", {"g.yaml": "spec: [unclosed\n"}, {"egress_gateway_manifest_file": "g.yaml"},
          "g.yaml: is not valid YAML: line 2"),
         ("validate", {"g.yaml": "kind: Subnet\n---\nkind: NetworkAttachmentDefinition\n"},
@@ -54,18 +54,19 @@ def mistakes(namespace):
          "egress_gateway_manifest: spec.replicas: must be between 0 and 10 (got 11)"),
         ("deploy", {}, {"egress_gateway_manifest": yaml.safe_dump(
             gateway(namespace, policies=[{"snat": True, "ipBlocks": ["10.18.0.1/16"]}]))},
-         "spec.policies[0].ipBlocks[0]"),
+         "spec.policies[0].ipBlocks[0]: has host bits set; the network is 10.18.0.0/16 (got '10.18.0.1/16')"),
         ("deploy", {}, {"egress_gateway_manifest": yaml.safe_dump(
-            gateway(namespace, replicas=2, internalIPs=["10.16.0.5"]))}, "spec.internalIPs"),
+            gateway(namespace, replicas=2, internalIPs=["10.16.0.5"]))},
+         "spec.internalIPs: has 1 entries but replicas is 2; give at least one address per replica (got ['10.16.0.5'])"),
         ("deploy", {}, {"egress_gateway_manifest": yaml.safe_dump({**gateway(namespace), "kind": "Deployment"})},
          "kind: must be VpcEgressGateway (got 'Deployment')"),
         ("deploy", {}, {"egress_gateway_manifest": yaml.safe_dump(
             {**gateway(namespace), "metadata": {"name": "Gateway_1", "namespace": namespace}})},
-         "metadata.name"),
+         "metadata.name: must be a DNS-1123 subdomain (lower-case letters, digits, '-' and '.') (got 'Gateway_1')"),
         ("deploy", {}, {"egress_gateway_manifest": good, "egress_gateway_runtime": "docker"},
          "egress_gateway_runtime must be one of: agent, kube-ovn, got: docker"),
         ("deploy", {}, {"egress_gateway_manifest": good, "egress_gateway_wait_timeout": "soon"},
-         "egress_gateway_wait_timeout"),
+         "'egress_gateway_wait_timeout' is of type str and we were unable to convert to int"),
         ("deploy", {}, {"egress_gateway_manifest": good, "egress_gateway_nb_conection": "tcp:127.0.0.1:1"},
          "egress_gateway_nb_conection: no such variable (did you mean egress_gateway_nb_connection?)"),
         ("deploy", {}, {"egress_gateway_manifest": good, "egress_gateway_nb_ca_cert": "/etc/ca.pem"},
@@ -84,16 +85,19 @@ def mistakes(namespace):
         # the external network's objects: checked before the NAD, the Subnet or anything else is written
         ("deploy", {}, {"egress_gateway_manifest": good, "egress_gateway_network_attachment": {
             "name": "eth1", "namespace": namespace, "master": "eth1\n"}},
-         "egress_gateway_network_attachment.master: must be a Linux interface name"),
+         "egress_gateway_network_attachment.master: must be a Linux interface name of letters, digits, '-', '_' and '.' "
+         "(got 'eth1\\n')"),
         ("deploy", {}, {"egress_gateway_manifest": good, "egress_gateway_network_attachment": {
             "name": "eth1", "namespace": namespace, "master": "eth1 ! -s 1.2.3.4"}},
-         "egress_gateway_network_attachment.master:"),
+         "egress_gateway_network_attachment.master: is 17 bytes long; a Linux interface name has at most 15 "
+         "(got 'eth1 ! -s 1.2.3.4')"),
         ("deploy", {}, {"egress_gateway_manifest": good, "egress_gateway_external_subnet": {
             "provider": f"eth1.{namespace}\n", "cidr_block": "172.17.0.0/16"}},
-         "egress_gateway_external_subnet.provider:"),
+         "egress_gateway_external_subnet.provider: must be a DNS-1123 subdomain (lower-case letters, digits, '-' and "
+         f"'.') (got 'eth1.{namespace}\\n')"),
         ("deploy", {}, {"egress_gateway_manifest": good, "egress_gateway_external_subnet": {
             "provider": f"eth1.{namespace}", "cidr_block": "172.17.0.1/16"}},
-         "egress_gateway_external_subnet.cidr_block: has host bits set; the network is 172.17.0.0/16"),
+         "egress_gateway_external_subnet.cidr_block: has host bits set; the network is 172.17.0.0/16 (got '172.17.0.1/16')"),
         ("deploy", {}, {"egress_gateway_manifest": good, "egress_gateway_external_subnet": {
             "provider": f"eth1.{namespace}", "cidr_block": "172.17.0.0/16", "gateway": "172.18.0.1"}},
          "egress_gateway_external_subnet.gateway: 172.18.0.1 is outside the subnet's 172.17.0.0/16"),
@@ -118,15 +122,16 @@ def mistakes(namespace):
             {"matchLabels": {"egress": "nowhere"}}, {"matchExpressions": [{"key": "zone", "operator": "Gt",
                                                                           "values": ["9"]}]}]))},
          "spec.nodeSelector: matches no node of the cluster"),
-        ("scale", {}, {"egress_gateway_manifest": good}, "egress_gateway_replicas: is required"),
+        ("scale", {}, {"egress_gateway_manifest": good}, "egress_gateway_replicas: is required, the number of gateway "
+         "instances 0-10 (got none)"),
         ("scale", {}, {"egress_gateway_manifest": good, "egress_gateway_replicas": 11},
          "egress_gateway_replicas: must be between 0 and 10 (got 11)"),
         ("scale", {}, {"egress_gateway_manifest": good, "egress_gateway_replicas": "three"},
-         "egress_gateway_replicas:"),
+         "egress_gateway_replicas: must be an integer (got 'three')"),
         ("remove", {}, {"egress_gateway_manifest": yaml.safe_dump({"metadata": {"namespace": namespace}})},
-         "name: is required"),
+         "egress_gateway_manifest: name: is required (got None)"),
         ("status", {}, {"egress_gateway_manifest_file": "/nonexistent/g.yaml"},
-         "egress_gateway_manifest_file: no such file"),
+         "egress_gateway_manifest_file: no such file (looked in /nonexistent) (got '/nonexistent/g.yaml')"),
     ]
 
 
